@@ -1,0 +1,432 @@
+//! [`RelaxedOneHotCategorical`]: parameters, validation and the
+//! distribution API.
+//!
+//! A distribution holds `B` parameter rows of `K` categories (`B x K`,
+//! row-major) and a temperature (one, or one per row). From either
+//! parameterisation it keeps both normalised forms,
+//! `logits = l - logsumexp(l)` and `probs = softmax(l)` (or `p / sum p` and
+//! `ln p - ln sum p`), plus per-row constants: `1/t`, the number `K'` of
+//! unmasked categories and `lgamma(K') + (K'-1) ln t`.
+
+use crate::error::{Error, ErrorKind, Result, checked_product};
+use crate::kernels::batch::{DensityRows, RowMap, RowMapKind, SampleRows};
+use crate::kernels::density::ln_gamma_count;
+use crate::kernels::sample::SampleKind;
+use crate::par::{Exec, RowSplit, run_rows};
+use crate::rng::{Generator, Stream, rows_per_block};
+use crate::simd::dispatch::dispatch;
+use crate::{Float, validate};
+use std::ops::Range;
+
+/// Which parameter a distribution was built from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Param {
+    /// Probabilities (normalised per row).
+    Probs,
+    /// Logits (unnormalised log-probabilities).
+    Logits,
+}
+
+/// The RelaxedOneHotCategorical (Concrete, Gumbel-softmax) distribution over
+/// the open `K`-simplex, for `B` parameter rows.
+///
+/// Built by [`RelaxedOneHotCategorical::builder`] or the `from_*`
+/// shortcuts. Samples go into caller buffers (`*_into`) or new `Vec`s; every
+/// method checks its shapes, and, with validation on (the default), its
+/// values, before writing anything.
+#[derive(Clone, Debug)]
+pub struct RelaxedOneHotCategorical<T: Float> {
+    k: usize,
+    batch_rows: usize,
+    param: Param,
+    temperature: Vec<T>,
+    inv_temperature: Vec<T>,
+    logits: Vec<T>,
+    probs: Vec<T>,
+    unmasked: Vec<usize>,
+    log_norm: Vec<f64>,
+    validate: bool,
+    exec: Exec,
+}
+
+/// Collects a distribution's parameters; [`Builder::build`] checks them.
+#[derive(Clone, Debug)]
+pub struct Builder<'a, T: Float> {
+    k: usize,
+    temperature: &'a [T],
+    probs: Option<&'a [T]>,
+    logits: Option<&'a [T]>,
+    validate: bool,
+    exec: Exec,
+}
+
+impl<'a, T: Float> Builder<'a, T> {
+    /// The temperature: one value, or one per batch row.
+    pub fn temperature(mut self, temperature: &'a [T]) -> Self {
+        self.temperature = temperature;
+        self
+    }
+
+    /// Probabilities, `B x K` row-major (rows need not sum to 1).
+    pub fn probs(mut self, probs: &'a [T]) -> Self {
+        self.probs = Some(probs);
+        self
+    }
+
+    /// Logits, `B x K` row-major; `-inf` masks a category.
+    pub fn logits(mut self, logits: &'a [T]) -> Self {
+        self.logits = Some(logits);
+        self
+    }
+
+    /// Turns the checks of parameter and `log_prob` values on (the default)
+    /// or off. Shapes are always checked.
+    pub fn validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// The backend and threads every call of the distribution uses.
+    pub fn exec(mut self, exec: Exec) -> Self {
+        self.exec = exec;
+        self
+    }
+
+    /// Checks the parameters and builds the distribution.
+    pub fn build(self) -> Result<RelaxedOneHotCategorical<T>> {
+        let k = self.k;
+        if k == 0 {
+            return Err(Error::shape("num_categories is 0; K must be at least 1"));
+        }
+        let (param, values) = match (self.probs, self.logits) {
+            (Some(p), None) => (Param::Probs, p),
+            (None, Some(l)) => (Param::Logits, l),
+            (Some(_), Some(_)) => {
+                return Err(Error::new(ErrorKind::InvalidParameterChoice, "probs and logits both given; pass exactly one"));
+            }
+            (None, None) => {
+                return Err(Error::new(ErrorKind::InvalidParameterChoice, "neither probs nor logits given; pass exactly one"));
+            }
+        };
+        let name = if param == Param::Probs { "probs" } else { "logits" };
+        if values.is_empty() || values.len() % k != 0 {
+            return Err(Error::shape(format!(
+                "{name} has {} elements, not a positive multiple of K = {k}",
+                values.len()
+            )));
+        }
+        let batch_rows = values.len() / k;
+        validate::temperature(self.temperature, batch_rows, self.validate)?;
+        if self.validate {
+            match param {
+                Param::Probs => validate::probs(values, k)?,
+                Param::Logits => validate::logits(values, k)?,
+            }
+        }
+
+        let mut logits = vec![T::ZERO; values.len()];
+        let mut probs = vec![T::ZERO; values.len()];
+        let (to_logits, to_probs) = match param {
+            Param::Probs => (RowMapKind::ProbsToLogits, RowMapKind::NormaliseProbs),
+            Param::Logits => (RowMapKind::LogSoftmax, RowMapKind::Softmax),
+        };
+        row_map(&self.exec, to_logits, values, k, &mut logits);
+        row_map(&self.exec, to_probs, values, k, &mut probs);
+
+        let unmasked: Vec<usize> =
+            logits.chunks_exact(k).map(|r| r.iter().filter(|&&l| l > T::NEG_INFINITY).count()).collect();
+        let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
+        let log_norm = (0..batch_rows)
+            .map(|b| {
+                let kp = unmasked[b];
+                ln_gamma_count(kp) + (kp as f64 - 1.0) * t_of(b).to_f64().ln()
+            })
+            .collect();
+        Ok(RelaxedOneHotCategorical {
+            k,
+            batch_rows,
+            param,
+            temperature: self.temperature.to_vec(),
+            inv_temperature: self.temperature.iter().map(|&t| T::ONE / t).collect(),
+            logits,
+            probs,
+            unmasked,
+            log_norm,
+            validate: self.validate,
+            exec: self.exec,
+        })
+    }
+}
+
+/// Runs a row map over `B x K` rows.
+fn row_map<T: Float>(exec: &Exec, kind: RowMapKind, input: &[T], k: usize, out: &mut [T]) {
+    let split = RowSplit { rows: input.len() / k, row_elements: k, first_stream_row: 0, block_rows: 1 };
+    run_rows(exec, split, [out], [k], |rows, [out]| {
+        let input = &input[rows.start * k..rows.end * k];
+        dispatch(exec.backend(), RowMap { kind, input, out, k })
+    });
+}
+
+impl<T: Float> RelaxedOneHotCategorical<T> {
+    /// A builder for `k` categories, validation on, default execution.
+    pub fn builder<'a>(k: usize) -> Builder<'a, T> {
+        Builder { k, temperature: &[], probs: None, logits: None, validate: true, exec: Exec::default() }
+    }
+
+    /// From logits (`B x K`) and a temperature (one, or one per row).
+    pub fn from_logits(temperature: &[T], logits: &[T], k: usize) -> Result<Self> {
+        Self::builder(k).temperature(temperature).logits(logits).build()
+    }
+
+    /// From probabilities (`B x K`) and a temperature (one, or one per row).
+    pub fn from_probs(temperature: &[T], probs: &[T], k: usize) -> Result<Self> {
+        Self::builder(k).temperature(temperature).probs(probs).build()
+    }
+
+    /// The number of categories `K`.
+    pub fn num_categories(&self) -> usize {
+        self.k
+    }
+
+    /// The number of parameter rows `B`.
+    pub fn batch_rows(&self) -> usize {
+        self.batch_rows
+    }
+
+    /// The temperature as given: one value, or one per row.
+    pub fn temperature(&self) -> &[T] {
+        &self.temperature
+    }
+
+    /// Normalised probabilities, `B x K`.
+    pub fn probs(&self) -> &[T] {
+        &self.probs
+    }
+
+    /// Normalised logits (`ln probs`), `B x K`; masked categories are `-inf`.
+    pub fn logits(&self) -> &[T] {
+        &self.logits
+    }
+
+    /// The parameterisation the distribution was built from.
+    pub fn param(&self) -> Param {
+        self.param
+    }
+
+    /// Whether values passed to `log_prob` are checked.
+    pub fn validates(&self) -> bool {
+        self.validate
+    }
+
+    /// The execution options.
+    pub fn exec(&self) -> &Exec {
+        &self.exec
+    }
+
+    /// The same distribution with other execution options.
+    pub fn with_exec(mut self, exec: Exec) -> Self {
+        self.exec = exec;
+        self
+    }
+
+    fn sample_rows(&self, kind: SampleKind, stream: Stream, rows: Range<usize>, out: &mut [T], hard: &mut [T]) -> Result<()> {
+        let k = self.k;
+        let n = rows.end.checked_sub(rows.start).ok_or_else(|| Error::shape(format!("rows {rows:?} is reversed")))?;
+        let len = checked_product("sample rows x K", n, k)?;
+        if out.len() != len {
+            return Err(Error::length(if kind == SampleKind::Hard { "soft output" } else { "output" }, out.len(), len));
+        }
+        if kind == SampleKind::Hard && hard.len() != len {
+            return Err(Error::length("hard output", hard.len(), len));
+        }
+        let split = RowSplit {
+            rows: n,
+            row_elements: k,
+            first_stream_row: stream.offset.wrapping_add(rows.start as u64),
+            block_rows: rows_per_block(k),
+        };
+        let hard_width = if kind == SampleKind::Hard { k } else { 0 };
+        run_rows(&self.exec, split, [out, hard], [k, hard_width], |task, [out, hard]| {
+            dispatch(
+                self.exec.backend(),
+                SampleRows {
+                    kind,
+                    logits: &self.logits,
+                    inv_temperature: &self.inv_temperature,
+                    k,
+                    seed: stream.seed,
+                    stream_offset: stream.offset,
+                    first_row: rows.start + task.start,
+                    out,
+                    hard,
+                },
+            )
+        });
+        Ok(())
+    }
+
+    /// Rows of a `samples x B` draw: `samples * B` rows from the generator's
+    /// position, which then advances past them (only on success).
+    fn draw(&self, kind: SampleKind, generator: &mut Generator, samples: usize, out: &mut [T], hard: &mut [T]) -> Result<()> {
+        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
+        let stream = Stream::new(generator.seed(), generator.position());
+        self.sample_rows(kind, stream, 0..rows, out, hard)?;
+        generator.take(rows as u64);
+        Ok(())
+    }
+
+    fn alloc(&self, samples: usize) -> Result<Vec<T>> {
+        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
+        Ok(vec![T::ZERO; checked_product("sample rows x K", rows, self.k)?])
+    }
+
+    /// Writes `samples x B` relaxed samples (`out`: `samples * B * K`), row
+    /// `i` from parameter row `i % B`, drawing from `generator`.
+    pub fn rsample_into(&self, generator: &mut Generator, samples: usize, out: &mut [T]) -> Result<()> {
+        self.draw(SampleKind::Soft, generator, samples, out, &mut [])
+    }
+
+    /// [`rsample_into`](Self::rsample_into) into a new `Vec`.
+    pub fn rsample(&self, generator: &mut Generator, samples: usize) -> Result<Vec<T>> {
+        let mut out = self.alloc(samples)?;
+        self.rsample_into(generator, samples, &mut out)?;
+        Ok(out)
+    }
+
+    /// Rows `rows` of the sample sequence of `stream`: sample row `j` uses
+    /// parameter row `j % B` and stream index `stream.offset + j`. Equal,
+    /// bit for bit, to the same rows of any larger call.
+    pub fn rsample_rows_into(&self, stream: Stream, rows: Range<usize>, out: &mut [T]) -> Result<()> {
+        self.sample_rows(SampleKind::Soft, stream, rows, out, &mut [])
+    }
+
+    /// A sample without gradient: in this crate, the same values as
+    /// [`rsample_into`](Self::rsample_into).
+    pub fn sample_into(&self, generator: &mut Generator, samples: usize, out: &mut [T]) -> Result<()> {
+        self.rsample_into(generator, samples, out)
+    }
+
+    /// [`sample_into`](Self::sample_into) into a new `Vec`.
+    pub fn sample(&self, generator: &mut Generator, samples: usize) -> Result<Vec<T>> {
+        self.rsample(generator, samples)
+    }
+
+    /// Straight-through samples: `hard` gets the one-hot rows (first index
+    /// of the largest `y`), `soft` the relaxed samples they came from.
+    pub fn rsample_hard_into(&self, generator: &mut Generator, samples: usize, hard: &mut [T], soft: &mut [T]) -> Result<()> {
+        self.draw(SampleKind::Hard, generator, samples, soft, hard)
+    }
+
+    /// [`rsample_hard_into`](Self::rsample_hard_into) into new `Vec`s
+    /// `(hard, soft)`.
+    pub fn rsample_hard(&self, generator: &mut Generator, samples: usize) -> Result<(Vec<T>, Vec<T>)> {
+        let mut hard = self.alloc(samples)?;
+        let mut soft = self.alloc(samples)?;
+        self.rsample_hard_into(generator, samples, &mut hard, &mut soft)?;
+        Ok((hard, soft))
+    }
+
+    /// Rows `rows` of the straight-through sample sequence of `stream`.
+    pub fn rsample_hard_rows_into(&self, stream: Stream, rows: Range<usize>, hard: &mut [T], soft: &mut [T]) -> Result<()> {
+        self.sample_rows(SampleKind::Hard, stream, rows, soft, hard)
+    }
+
+    /// Log-space samples `x = ln y`, finite wherever the category is not
+    /// masked even when `y` underflows (low temperatures).
+    pub fn rsample_log_into(&self, generator: &mut Generator, samples: usize, out: &mut [T]) -> Result<()> {
+        self.draw(SampleKind::Log, generator, samples, out, &mut [])
+    }
+
+    /// [`rsample_log_into`](Self::rsample_log_into) into a new `Vec`.
+    pub fn rsample_log(&self, generator: &mut Generator, samples: usize) -> Result<Vec<T>> {
+        let mut out = self.alloc(samples)?;
+        self.rsample_log_into(generator, samples, &mut out)?;
+        Ok(out)
+    }
+
+    /// Rows `rows` of the log-space sample sequence of `stream`.
+    pub fn rsample_log_rows_into(&self, stream: Stream, rows: Range<usize>, out: &mut [T]) -> Result<()> {
+        self.sample_rows(SampleKind::Log, stream, rows, out, &mut [])
+    }
+
+    fn density(&self, log_space: bool, value: &[T], out: &mut [T]) -> Result<()> {
+        let k = self.k;
+        let name = if log_space { "log-space value" } else { "value" };
+        if value.len() % k != 0 {
+            return Err(Error::shape(format!("{name} has {} elements, not a multiple of K = {k}", value.len())));
+        }
+        let n = value.len() / k;
+        if n % self.batch_rows != 0 {
+            return Err(Error::shape(format!(
+                "{name} has {n} rows, not a multiple of the {} batch rows",
+                self.batch_rows
+            )));
+        }
+        if out.len() != n {
+            return Err(Error::length("log_prob output", out.len(), n));
+        }
+        let mut result = vec![T::ZERO; n];
+        let mut totals = vec![T::ZERO; if self.validate { n } else { 0 }];
+        let split = RowSplit { rows: n, row_elements: k, first_stream_row: 0, block_rows: 1 };
+        let total_width = usize::from(self.validate);
+        run_rows(&self.exec, split, [&mut result, &mut totals], [1, total_width], |rows, [out, totals]| {
+            dispatch(
+                self.exec.backend(),
+                DensityRows {
+                    log_space,
+                    validate: self.validate,
+                    logits: &self.logits,
+                    temperature: &self.temperature,
+                    log_norm: &self.log_norm,
+                    unmasked: &self.unmasked,
+                    k,
+                    first_row: rows.start,
+                    value: &value[rows.start * k..rows.end * k],
+                    out,
+                    totals,
+                },
+            )
+        });
+        if self.validate {
+            let tolerance = validate::value_tolerance::<T>(k);
+            let bad = totals.iter().position(|t| !((t.to_f64() - 1.0).abs() <= tolerance));
+            if let Some(row) = bad {
+                return Err(validate::value_error(name, row, &value[row * k..(row + 1) * k], totals[row], log_space));
+            }
+        }
+        out.copy_from_slice(&result);
+        Ok(())
+    }
+
+    /// Log-density of each value row (`N x K`, `N` a multiple of `B`; row
+    /// `i` scored against parameter row `i % B`) into `out` (`N`).
+    ///
+    /// A value with mass on a masked category, or with an exact zero on an
+    /// unmasked one (the boundary of the open simplex), has density 0:
+    /// `-inf`. Samples whose components underflowed are scored exactly by
+    /// [`log_prob_x_into`](Self::log_prob_x_into) on their log-space form.
+    pub fn log_prob_into(&self, value: &[T], out: &mut [T]) -> Result<()> {
+        self.density(false, value, out)
+    }
+
+    /// [`log_prob_into`](Self::log_prob_into) into a new `Vec`.
+    pub fn log_prob(&self, value: &[T]) -> Result<Vec<T>> {
+        let mut out = vec![T::ZERO; value.len() / self.k];
+        self.log_prob_into(value, &mut out)?;
+        Ok(out)
+    }
+
+    /// Log-density of log-space values `x = ln y` (the density of `x`, so
+    /// `log_prob(y) = log_prob_x(ln y) - sum ln y`); masked categories must
+    /// be `-inf`.
+    pub fn log_prob_x_into(&self, value: &[T], out: &mut [T]) -> Result<()> {
+        self.density(true, value, out)
+    }
+
+    /// [`log_prob_x_into`](Self::log_prob_x_into) into a new `Vec`.
+    pub fn log_prob_x(&self, value: &[T]) -> Result<Vec<T>> {
+        let mut out = vec![T::ZERO; value.len() / self.k];
+        self.log_prob_x_into(value, &mut out)?;
+        Ok(out)
+    }
+}

@@ -1,0 +1,73 @@
+//! Row-wise `logsumexp`, `softmax` and `log_softmax`.
+//!
+//! ```text
+//! m = max_k v_k
+//! s = sum_k exp(v_k - m)            (fixed order, see rowops)
+//! logsumexp = m + ln s              softmax_k = exp(v_k - m) / s
+//! log_softmax_k = (v_k - m) - ln s
+//! ```
+//!
+//! A row whose maximum is not finite takes a scalar path: `logsumexp` is
+//! NaN if the row holds a NaN, else the maximum (`-inf` for a row of
+//! `-inf`, `+inf` if any element is `+inf`); `softmax` and `log_softmax` of
+//! such a row are NaN, as they are undefined.
+
+use super::rowops::{lane0, map_in_place, map_into, map_into_sum, max, sum_map};
+
+use crate::simd::{Real, Vector};
+
+/// `ln sum_k exp(row[k])`.
+#[inline(always)]
+pub fn logsumexp_row<V: Vector>(row: &[V::Elem]) -> V::Elem {
+    let m = max::<V>(row);
+    if !m.is_finite() {
+        return if row.iter().any(|v| v.is_nan()) { V::Elem::NAN } else { m };
+    }
+    let mv = V::splat(m);
+    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, |v| V::Elem::exp_v(v.sub(mv)));
+    m + lane0::<V>(s, V::Elem::ln_v)
+}
+
+/// `out = softmax(row)`; `out` as long as `row`.
+#[inline(always)]
+pub fn softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
+    let m = max::<V>(row);
+    if !m.is_finite() {
+        out[..row.len()].fill(V::Elem::NAN);
+        return;
+    }
+    let mv = V::splat(m);
+    let s = map_into_sum::<V>(row, out, V::Elem::NEG_INFINITY, |v| V::Elem::exp_v(v.sub(mv)));
+    let inv = V::splat(V::Elem::ONE / s);
+    map_in_place::<V>(&mut out[..row.len()], |e| e.mul(inv));
+}
+
+/// `out = log_softmax(row) = row - logsumexp(row)`, computed as
+/// `(v - m) - ln s` so that the largest entry is exactly `-ln s`.
+#[inline(always)]
+pub fn log_softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
+    let m = max::<V>(row);
+    if !m.is_finite() {
+        out[..row.len()].fill(V::Elem::NAN);
+        return;
+    }
+    let mv = V::splat(m);
+    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, |v| V::Elem::exp_v(v.sub(mv)));
+    let ln_s = V::splat(lane0::<V>(s, V::Elem::ln_v));
+    map_into::<V>(row, out, |v| v.sub(mv).sub(ln_s));
+}
+
+/// `out = p / sum p` for a row of probabilities.
+#[inline(always)]
+pub fn normalise_probs_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
+    let s = V::splat(sum_map::<V>(row, V::Elem::ZERO, |p| p));
+    map_into::<V>(row, out, |p| p.div(s));
+}
+
+/// `out = ln p - ln sum p` for a row of probabilities (`ln 0 = -inf`).
+#[inline(always)]
+pub fn probs_to_logits_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
+    let s = sum_map::<V>(row, V::Elem::ZERO, |p| p);
+    let ln_s = V::splat(lane0::<V>(s, V::Elem::ln_v));
+    map_into::<V>(row, out, |p| V::Elem::ln_v(p).sub(ln_s));
+}

@@ -1,0 +1,13 @@
+//! The row kernels, each written once over [`Vector`](crate::simd::Vector).
+//!
+//! A kernel here works on one row (or a run of rows) and never allocates;
+//! [`crate::par`] splits the rows between threads and
+//! [`crate::simd::dispatch`] picks the backend. Rows are visited in vectors
+//! of 8: full vectors at offsets 0, 8, 16, ..., then one partial vector whose
+//! missing lanes are filled with a neutral value and never stored.
+
+pub mod batch;
+pub mod density;
+pub mod logsumexp;
+pub mod rowops;
+pub mod sample;

@@ -1,0 +1,156 @@
+//! Passes over a row shared by the kernels: a fixed-order sum, a maximum,
+//! and in-place maps. The order of every sum is fixed by the row length
+//! alone (four accumulators over blocks of 32, the rest in turn, then the
+//! shared lane tree), so every backend adds in the same order.
+
+use crate::simd::{LANES, Real, Vector, reduce_max};
+
+/// `sum_k f(row[k])`, with missing lanes of the last vector set to `fill`
+/// (choose `fill` so that `f(fill) = 0`).
+#[inline(always)]
+pub fn sum_map<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+    let zero = V::splat(V::Elem::ZERO);
+    let mut acc = [zero; 4];
+    let mut blocks = row.chunks_exact(4 * LANES);
+    for b in &mut blocks {
+        acc[0] = acc[0].add(f(V::load(&b[0..])));
+        acc[1] = acc[1].add(f(V::load(&b[LANES..])));
+        acc[2] = acc[2].add(f(V::load(&b[2 * LANES..])));
+        acc[3] = acc[3].add(f(V::load(&b[3 * LANES..])));
+    }
+    let mut vectors = blocks.remainder().chunks_exact(LANES);
+    let mut i = 0;
+    for v in &mut vectors {
+        acc[i] = acc[i].add(f(V::load(v)));
+        i += 1;
+    }
+    let tail = vectors.remainder();
+    if !tail.is_empty() {
+        acc[i] = acc[i].add(f(V::load_partial(tail, fill)));
+    }
+    acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
+}
+
+/// Largest element (`-inf` for an empty row); a NaN may or may not win.
+#[inline(always)]
+pub fn max<V: Vector>(row: &[V::Elem]) -> V::Elem {
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let mut acc = [ninf; 2];
+    let mut blocks = row.chunks_exact(2 * LANES);
+    for b in &mut blocks {
+        acc[0] = V::load(&b[0..]).max(acc[0]);
+        acc[1] = V::load(&b[LANES..]).max(acc[1]);
+    }
+    let rest = blocks.remainder();
+    if rest.len() >= LANES {
+        acc[0] = V::load(rest).max(acc[0]);
+        acc[1] = V::load_partial(&rest[LANES..], V::Elem::NEG_INFINITY).max(acc[1]);
+    } else {
+        acc[0] = V::load_partial(rest, V::Elem::NEG_INFINITY).max(acc[0]);
+    }
+    reduce_max(acc[0].max(acc[1]))
+}
+
+/// `row[k] = f(row[k])` for every element.
+#[inline(always)]
+pub fn map_in_place<V: Vector>(row: &mut [V::Elem], f: impl Fn(V) -> V) {
+    let mut vectors = row.chunks_exact_mut(LANES);
+    for v in &mut vectors {
+        f(V::load(v)).store(v);
+    }
+    let tail = vectors.into_remainder();
+    if !tail.is_empty() {
+        f(V::load_partial(tail, V::Elem::ZERO)).store_partial(tail);
+    }
+}
+
+/// `out[k] = f(src[k])` for every element; `out` as long as `src`.
+#[inline(always)]
+pub fn map_into<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], f: impl Fn(V) -> V) {
+    let out = &mut out[..src.len()];
+    let mut outs = out.chunks_exact_mut(LANES);
+    let mut ins = src.chunks_exact(LANES);
+    for (o, i) in (&mut outs).zip(&mut ins) {
+        f(V::load(i)).store(o);
+    }
+    let (o, i) = (outs.into_remainder(), ins.remainder());
+    if !i.is_empty() {
+        f(V::load_partial(i, V::Elem::ZERO)).store_partial(o);
+    }
+}
+
+/// `out[k] = f(src[k])` and returns the fixed-order sum of the stored values;
+/// `f(fill)` must be 0.
+#[inline(always)]
+pub fn map_into_sum<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+    let zero = V::splat(V::Elem::ZERO);
+    let mut acc = [zero; 4];
+    let n = src.len();
+    let out = &mut out[..n];
+    let full = n / (4 * LANES) * (4 * LANES);
+    let mut k = 0;
+    while k < full {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let o = k + j * LANES;
+            let y = f(V::load(&src[o..]));
+            y.store(&mut out[o..]);
+            *a = a.add(y);
+        }
+        k += 4 * LANES;
+    }
+    let mut i = 0;
+    while k + LANES <= n {
+        let y = f(V::load(&src[k..]));
+        y.store(&mut out[k..]);
+        acc[i] = acc[i].add(y);
+        i += 1;
+        k += LANES;
+    }
+    if k < n {
+        let y = f(V::load_partial(&src[k..], fill));
+        y.store_partial(&mut out[k..]);
+        acc[i] = acc[i].add(y);
+    }
+    acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
+}
+
+/// `row[k] = f(row[k])` and returns the fixed-order sum of the new values
+/// (the same order as [`map_into_sum`]); `f(fill)` must be 0.
+#[inline(always)]
+pub fn map_in_place_sum<V: Vector>(row: &mut [V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+    let zero = V::splat(V::Elem::ZERO);
+    let mut acc = [zero; 4];
+    let n = row.len();
+    let full = n / (4 * LANES) * (4 * LANES);
+    let mut k = 0;
+    while k < full {
+        for (j, a) in acc.iter_mut().enumerate() {
+            let o = k + j * LANES;
+            let y = f(V::load(&row[o..]));
+            y.store(&mut row[o..]);
+            *a = a.add(y);
+        }
+        k += 4 * LANES;
+    }
+    let mut i = 0;
+    while k + LANES <= n {
+        let y = f(V::load(&row[k..]));
+        y.store(&mut row[k..]);
+        acc[i] = acc[i].add(y);
+        i += 1;
+        k += LANES;
+    }
+    if k < n {
+        let y = f(V::load_partial(&row[k..], fill));
+        y.store_partial(&mut row[k..]);
+        acc[i] = acc[i].add(y);
+    }
+    acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
+}
+
+/// A scalar evaluated with a backend's vector code (lane 0), so scalar
+/// steps of a kernel round exactly as its vector steps do.
+#[inline(always)]
+pub fn lane0<V: Vector>(x: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+    f(V::splat(x)).to_array()[0]
+}

@@ -1,0 +1,135 @@
+//! Choosing a backend once and entering it.
+//!
+//! The best backend the CPU has is detected on first use and cached in an
+//! atomic; `RELAXCAT_FORCE_BACKEND=scalar|portable|avx2` (read once) or an
+//! explicit [`Backend`] in the execution options overrides it. A kernel is a
+//! value implementing [`Kernel`]; [`dispatch`] calls its generic `run` with
+//! the chosen backend's vector type, for AVX2 from inside a
+//! `#[target_feature(enable = "avx2,fma")]` function so that every
+//! `#[inline(always)]` method below it compiles to AVX2 code.
+
+use super::{Real, Vector};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// A SIMD backend. Every backend gives bit-identical results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Plain Rust over 8-element arrays; the reference, on every target.
+    Scalar,
+    /// `wide` vectors (NEON on aarch64, SSE2 on a default x86_64 build).
+    Portable,
+    /// Hand-written AVX2 + FMA, x86_64 only, selected at run time.
+    Avx2,
+}
+
+const UNSET: u8 = 0;
+static DEFAULT: AtomicU8 = AtomicU8::new(UNSET);
+
+impl Backend {
+    /// Every backend, best last.
+    pub const ALL: [Backend; 3] = [Backend::Scalar, Backend::Portable, Backend::Avx2];
+
+    /// The lower-case name used by `RELAXCAT_FORCE_BACKEND` and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Scalar => "scalar",
+            Backend::Portable => "portable",
+            Backend::Avx2 => "avx2",
+        }
+    }
+
+    /// Parses a name as printed by [`Backend::name`].
+    pub fn from_name(name: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Whether this CPU can run the backend.
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Scalar | Backend::Portable => true,
+            Backend::Avx2 => avx2_detected(),
+        }
+    }
+
+    /// The backends this CPU can run.
+    pub fn available() -> Vec<Backend> {
+        Backend::ALL.into_iter().filter(|b| b.is_available()).collect()
+    }
+
+    /// The backend used when none is asked for: `RELAXCAT_FORCE_BACKEND` if
+    /// set to an available backend, else the best one the CPU has. Decided
+    /// once per process.
+    pub fn default_choice() -> Backend {
+        match DEFAULT.load(Ordering::Relaxed) {
+            UNSET => {
+                let forced = std::env::var("RELAXCAT_FORCE_BACKEND")
+                    .ok()
+                    .and_then(|s| Backend::from_name(&s))
+                    .filter(|b| b.is_available());
+                let best = if avx2_detected() { Backend::Avx2 } else { Backend::Portable };
+                let chosen = forced.unwrap_or(best);
+                DEFAULT.store(chosen.code(), Ordering::Relaxed);
+                chosen
+            }
+            code => Backend::from_code(code),
+        }
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            Backend::Scalar => 1,
+            Backend::Portable => 2,
+            Backend::Avx2 => 3,
+        }
+    }
+
+    fn from_code(code: u8) -> Backend {
+        match code {
+            1 => Backend::Scalar,
+            3 => Backend::Avx2,
+            _ => Backend::Portable,
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2_detected() -> bool {
+    // std caches the CPUID result, so this is a load and a test.
+    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx2_detected() -> bool {
+    false
+}
+
+/// A kernel written once over [`Vector`], run on a backend by [`dispatch`].
+pub trait Kernel<T: Real> {
+    /// What the kernel returns.
+    type Output;
+    /// Runs the kernel with vector type `V`. Implementations are
+    /// `#[inline(always)]` so they compile with the caller's target features.
+    fn run<V: Vector<Elem = T>>(self) -> Self::Output;
+}
+
+/// Runs `kernel` on `backend`; a backend the CPU lacks falls back to the
+/// portable one (it is never entered).
+#[inline]
+pub fn dispatch<T: Real, K: Kernel<T>>(backend: Backend, kernel: K) -> K::Output {
+    match backend {
+        Backend::Scalar => kernel.run::<T::Scalar>(),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 if avx2_detected() => {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above).
+            unsafe { run_avx2::<T, K>(kernel) }
+        }
+        _ => kernel.run::<T::Portable>(),
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn run_avx2<T: Real, K: Kernel<T>>(kernel: K) -> K::Output {
+    kernel.run::<T::Avx2>()
+}

@@ -1,0 +1,213 @@
+//! `exp` and `ln`, written once over [`Vector`] so every backend computes the
+//! same bits.
+//!
+//! ```text
+//! exp(x):  n = round(x / ln2)             (by adding 1.5 * 2^mant, no cvt)
+//!          r = x - n ln2                  (two-constant Cody-Waite, FMA)
+//!          e^r = 1 + r + r^2 P(r)         (f32: Cephes expf minimax P;
+//!                                          f64: Taylor to r^13, |r| <= ln2/2)
+//!          e^x = e^r * 2^n1 * 2^n2        (n = n1 + n2, both normal powers,
+//!                                          so subnormal results round once)
+//! ln(x):   x = m 2^e, m in [sqrt(1/2), sqrt(2))   (subnormals scaled first)
+//!          f32: f = m - 1, ln m = f - f^2/2 + f^3 P(f)   (Cephes logf)
+//!          f64: s = f / (2 + f), ln m = f - f^2/2 + s (f^2/2 + R(s^2))
+//!               with R the atanh series to s^20
+//!          ln x = ln m + e ln2            (ln2 split in two constants)
+//! ```
+//!
+//! The accuracy, measured by sweeping inputs against `f64`/`f128`-grade
+//! references, is pinned in `tests/math_accuracy.rs`.
+
+use super::Vector;
+
+/// Cephes `expf` coefficients of `P` (Moshier, Cephes Math Library 2.2,
+/// `expf.c`), highest degree first.
+const EXPF_P: [f32; 6] = [
+    1.987_569_150_0e-4,
+    1.398_199_950_7e-3,
+    8.333_451_907_3e-3,
+    4.166_579_589_4e-2,
+    1.666_666_545_9e-1,
+    5.000_000_120_1e-1,
+];
+
+/// Cephes `logf` coefficients (Moshier, `logf.c`), highest degree first.
+const LOGF_P: [f32; 9] = [
+    7.037_683_629_2e-2,
+    -1.151_461_031_0e-1,
+    1.167_699_874_0e-1,
+    -1.242_014_084_6e-1,
+    1.424_932_278_7e-1,
+    -1.666_805_766_5e-1,
+    2.000_071_476_5e-1,
+    -2.499_999_399_3e-1,
+    3.333_333_117_4e-1,
+];
+
+/// ln 2 split so that `n * LN2_HI` is exact for the exponents used
+/// (Cephes: 0.693359375 = 355/512).
+const LN2_HI_F32: f32 = 0.693_359_375;
+const LN2_LO_F32: f32 = -2.121_944_4e-4;
+
+/// fdlibm's split of ln 2 (`e_exp.c`, `e_log.c`).
+const LN2_HI_F64: f64 = 6.931_471_803_691_238_164_90e-1;
+const LN2_LO_F64: f64 = 1.908_214_929_270_587_700_02e-10;
+
+/// `1 / k!` for k = 13 down to 2: the Taylor coefficients of
+/// `(e^r - 1 - r) / r^2`, highest degree first.
+const EXP_TAYLOR_F64: [f64; 12] = [
+    1.0 / 6_227_020_800.0,
+    1.0 / 479_001_600.0,
+    1.0 / 39_916_800.0,
+    1.0 / 3_628_800.0,
+    1.0 / 362_880.0,
+    1.0 / 40_320.0,
+    1.0 / 5_040.0,
+    1.0 / 720.0,
+    1.0 / 120.0,
+    1.0 / 24.0,
+    1.0 / 6.0,
+    1.0 / 2.0,
+];
+
+/// `2 / (2k + 1)` for k = 10 down to 1: the atanh series of
+/// `(ln((1+s)/(1-s)) - 2s) / s^3` in `z = s^2`, highest degree first.
+const LN_ATANH_F64: [f64; 10] = [
+    2.0 / 21.0,
+    2.0 / 19.0,
+    2.0 / 17.0,
+    2.0 / 15.0,
+    2.0 / 13.0,
+    2.0 / 11.0,
+    2.0 / 9.0,
+    2.0 / 7.0,
+    2.0 / 5.0,
+    2.0 / 3.0,
+];
+
+#[inline(always)]
+fn horner<V: Vector>(x: V, coefficients: &[V::Elem]) -> V {
+    let mut p = V::splat(coefficients[0]);
+    for &c in &coefficients[1..] {
+        p = p.mul_add(x, V::splat(c));
+    }
+    p
+}
+
+/// `y * 2^n` for integral `n` in `[lo - mant - 1, hi + 1]`, rounding once.
+#[inline(always)]
+fn scale_by_pow2<V: Vector>(y: V, n: V, lo: V::Elem, hi: V::Elem) -> V {
+    let n1 = V::splat(lo).max(n).min(V::splat(hi));
+    // Written as splat(hi).min(..) would drop a NaN n; order keeps it.
+    let n2 = n.sub(n1);
+    y.mul(V::pow2i(n1)).mul(V::pow2i(n2))
+}
+
+/// `e^x` in f32. Max error 1 ulp over the whole range (see the tests),
+/// correct subnormal results, `exp(-inf) = 0`, `exp(inf) = inf`, NaN kept.
+#[inline(always)]
+pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
+    // Below -104 the result rounds to 0; above 88.8 it is inf. The operand
+    // order lets a NaN through both clamps.
+    let x = V::splat(-104.0).max(x).min(V::splat(88.8));
+    let n = x.mul_add(V::splat(core::f32::consts::LOG2_E), V::splat(MAGIC)).sub(V::splat(MAGIC));
+    let r = n.mul_add(V::splat(-LN2_HI_F32), x);
+    let r = n.mul_add(V::splat(-LN2_LO_F32), r);
+    let z = r.mul(r);
+    let y = horner(r, &EXPF_P).mul_add(z, r).add(V::splat(1.0));
+    scale_by_pow2(y, n, -126.0, 127.0)
+}
+
+/// `e^x` in f64. Same structure as [`exp_f32`].
+#[inline(always)]
+pub fn exp_f64<V: Vector<Elem = f64>>(x: V) -> V {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
+    let x = V::splat(-746.0).max(x).min(V::splat(709.8));
+    let n = x.mul_add(V::splat(core::f64::consts::LOG2_E), V::splat(MAGIC)).sub(V::splat(MAGIC));
+    let r = n.mul_add(V::splat(-LN2_HI_F64), x);
+    let r = n.mul_add(V::splat(-LN2_LO_F64), r);
+    let z = r.mul(r);
+    let y = horner(r, &EXP_TAYLOR_F64).mul_add(z, r).add(V::splat(1.0));
+    scale_by_pow2(y, n, -1022.0, 1023.0)
+}
+
+/// Reduces positive normal `x` to `(e, f)` with `x = (1 + f) 2^e` and
+/// `1 + f` in `[sqrt(1/2), sqrt(2))`.
+#[inline(always)]
+fn reduce_ln<V: Vector>(x: V, sqrt2: V::Elem, half: V::Elem, one: V::Elem) -> (V, V) {
+    let (e, m) = V::split_exponent(x);
+    let big = V::splat(sqrt2).le(m);
+    let m = V::select(big, m.mul(V::splat(half)), m);
+    let e = V::select(big, e.add(V::splat(one)), e);
+    (e, m.sub(V::splat(one)))
+}
+
+#[inline(always)]
+fn ln_core_f32<V: Vector<Elem = f32>>(e: V, f: V) -> V {
+    let z = f.mul(f);
+    let y = horner(f, &LOGF_P).mul(f).mul(z);
+    let y = e.mul_add(V::splat(LN2_LO_F32), y);
+    let y = z.mul_add(V::splat(-0.5), y);
+    e.mul_add(V::splat(LN2_HI_F32), f.add(y))
+}
+
+#[inline(always)]
+fn ln_core_f64<V: Vector<Elem = f64>>(e: V, f: V) -> V {
+    let s = f.div(V::splat(2.0).add(f));
+    let z = s.mul(s);
+    let r = horner(z, &LN_ATANH_F64).mul(z);
+    let hfsq = V::splat(0.5).mul(f).mul(f);
+    // ln(1 + f) = f - hfsq + s (hfsq + R); e ln2 added in two pieces.
+    let lo = s.mul_add(hfsq.add(r), e.mul(V::splat(LN2_LO_F64)));
+    e.mul_add(V::splat(LN2_HI_F64), f.sub(hfsq.sub(lo)))
+}
+
+/// `ln x` in f32 for positive normal finite lanes (the kernels' fast path).
+#[inline(always)]
+pub fn ln_normal_f32<V: Vector<Elem = f32>>(x: V) -> V {
+    let (e, f) = reduce_ln(x, core::f32::consts::SQRT_2, 0.5, 1.0);
+    ln_core_f32(e, f)
+}
+
+/// `ln x` in f64 for positive normal finite lanes.
+#[inline(always)]
+pub fn ln_normal_f64<V: Vector<Elem = f64>>(x: V) -> V {
+    let (e, f) = reduce_ln(x, core::f64::consts::SQRT_2, 0.5, 1.0);
+    ln_core_f64(e, f)
+}
+
+/// Applies IEEE special cases to a `ln` computed on the normal path:
+/// `ln 0 = -inf`, `ln(x < 0) = NaN`, `ln inf = inf`, NaN kept.
+#[inline(always)]
+fn ln_specials<V: Vector>(x: V, r: V) -> V {
+    let zero = V::splat(V::Elem::ZERO);
+    let r = V::select(x.eq(zero), V::splat(V::Elem::NEG_INFINITY), r);
+    let r = V::select(x.lt(zero), V::splat(V::Elem::NAN), r);
+    let r = V::select(x.eq(V::splat(V::Elem::INFINITY)), x, r);
+    V::select(x.eq(x), r, x)
+}
+
+use super::Real;
+
+/// `ln x` in f32 for every input, subnormals included.
+#[inline(always)]
+pub fn ln_f32<V: Vector<Elem = f32>>(x: V) -> V {
+    const TWO_23: f32 = 8_388_608.0;
+    let sub = x.lt(V::splat(f32::MIN_POSITIVE));
+    let xs = V::select(sub, x.mul(V::splat(TWO_23)), x);
+    let (e, f) = reduce_ln(xs, core::f32::consts::SQRT_2, 0.5, 1.0);
+    let e = V::select(sub, e.sub(V::splat(23.0)), e);
+    ln_specials(x, ln_core_f32(e, f))
+}
+
+/// `ln x` in f64 for every input, subnormals included.
+#[inline(always)]
+pub fn ln_f64<V: Vector<Elem = f64>>(x: V) -> V {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let sub = x.lt(V::splat(f64::MIN_POSITIVE));
+    let xs = V::select(sub, x.mul(V::splat(TWO_52)), x);
+    let (e, f) = reduce_ln(xs, core::f64::consts::SQRT_2, 0.5, 1.0);
+    let e = V::select(sub, e.sub(V::splat(52.0)), e);
+    ln_specials(x, ln_core_f64(e, f))
+}
