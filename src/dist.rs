@@ -36,17 +36,17 @@ pub enum Param {
 /// values, before writing anything.
 #[derive(Clone, Debug)]
 pub struct RelaxedOneHotCategorical<T: Float> {
-    k: usize,
-    batch_rows: usize,
-    param: Param,
-    temperature: Vec<T>,
-    inv_temperature: Vec<T>,
-    logits: Vec<T>,
-    probs: Vec<T>,
-    unmasked: Vec<usize>,
-    log_norm: Vec<f64>,
-    validate: bool,
-    exec: Exec,
+    pub(crate) k: usize,
+    pub(crate) batch_rows: usize,
+    pub(crate) param: Param,
+    pub(crate) temperature: Vec<T>,
+    pub(crate) inv_temperature: Vec<T>,
+    pub(crate) logits: Vec<T>,
+    pub(crate) probs: Vec<T>,
+    pub(crate) unmasked: Vec<usize>,
+    pub(crate) log_norm: Vec<f64>,
+    pub(crate) validate: bool,
+    pub(crate) exec: Exec,
 }
 
 /// Collects a distribution's parameters; [`Builder::build`] checks them.

@@ -172,7 +172,7 @@ pub fn log_density_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
 /// few ulps.
 pub fn ln_gamma_count(n: usize) -> f64 {
     if n < 64 {
-        return (2..n).map(|i| (i as f64).ln()).sum();
+        return (2..n).map(#[inline(always)] |i| (i as f64).ln()).sum();
     }
     // ln Gamma(x) = (x - 1/2) ln x - x + ln(2 pi)/2 + 1/(12x) - 1/(360x^3)
     //               + 1/(1260x^5) - 1/(1680x^7)       (Abramowitz-Stegun 6.1.41)

@@ -12,7 +12,7 @@
 //! `-inf`, `+inf` if any element is `+inf`); `softmax` and `log_softmax` of
 //! such a row are NaN, as they are undefined.
 
-use super::rowops::{lane0, map_in_place, map_into, map_into_sum, max, sum_map};
+use super::rowops::{ln_scalar, map_in_place, map_into, map_into_sum, max, sum_map};
 
 use crate::simd::{Real, Vector};
 
@@ -21,11 +21,11 @@ use crate::simd::{Real, Vector};
 pub fn logsumexp_row<V: Vector>(row: &[V::Elem]) -> V::Elem {
     let m = max::<V>(row);
     if !m.is_finite() {
-        return if row.iter().any(|v| v.is_nan()) { V::Elem::NAN } else { m };
+        return if row.iter().any(#[inline(always)] |v| v.is_nan()) { V::Elem::NAN } else { m };
     }
     let mv = V::splat(m);
-    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, |v| V::Elem::exp_v(v.sub(mv)));
-    m + lane0::<V>(s, V::Elem::ln_v)
+    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |v| V::Elem::exp_v(v.sub(mv)));
+    m + ln_scalar::<V>(s)
 }
 
 /// `out = softmax(row)`; `out` as long as `row`.
@@ -37,9 +37,9 @@ pub fn softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
         return;
     }
     let mv = V::splat(m);
-    let s = map_into_sum::<V>(row, out, V::Elem::NEG_INFINITY, |v| V::Elem::exp_v(v.sub(mv)));
+    let s = map_into_sum::<V>(row, out, V::Elem::NEG_INFINITY, #[inline(always)] |v| V::Elem::exp_v(v.sub(mv)));
     let inv = V::splat(V::Elem::ONE / s);
-    map_in_place::<V>(&mut out[..row.len()], |e| e.mul(inv));
+    map_in_place::<V>(&mut out[..row.len()], #[inline(always)] |e| e.mul(inv));
 }
 
 /// `out = log_softmax(row) = row - logsumexp(row)`, computed as
@@ -52,22 +52,22 @@ pub fn log_softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
         return;
     }
     let mv = V::splat(m);
-    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, |v| V::Elem::exp_v(v.sub(mv)));
-    let ln_s = V::splat(lane0::<V>(s, V::Elem::ln_v));
-    map_into::<V>(row, out, |v| v.sub(mv).sub(ln_s));
+    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |v| V::Elem::exp_v(v.sub(mv)));
+    let ln_s = V::splat(ln_scalar::<V>(s));
+    map_into::<V>(row, out, #[inline(always)] |v| v.sub(mv).sub(ln_s));
 }
 
 /// `out = p / sum p` for a row of probabilities.
 #[inline(always)]
 pub fn normalise_probs_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
-    let s = V::splat(sum_map::<V>(row, V::Elem::ZERO, |p| p));
-    map_into::<V>(row, out, |p| p.div(s));
+    let s = V::splat(sum_map::<V>(row, V::Elem::ZERO, #[inline(always)] |p| p));
+    map_into::<V>(row, out, #[inline(always)] |p| p.div(s));
 }
 
 /// `out = ln p - ln sum p` for a row of probabilities (`ln 0 = -inf`).
 #[inline(always)]
 pub fn probs_to_logits_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
-    let s = sum_map::<V>(row, V::Elem::ZERO, |p| p);
-    let ln_s = V::splat(lane0::<V>(s, V::Elem::ln_v));
-    map_into::<V>(row, out, |p| V::Elem::ln_v(p).sub(ln_s));
+    let s = sum_map::<V>(row, V::Elem::ZERO, #[inline(always)] |p| p);
+    let ln_s = V::splat(ln_scalar::<V>(s));
+    map_into::<V>(row, out, #[inline(always)] |p| V::Elem::ln_v(p).sub(ln_s));
 }

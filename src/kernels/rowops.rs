@@ -148,9 +148,9 @@ pub fn map_in_place_sum<V: Vector>(row: &mut [V::Elem], fill: V::Elem, f: impl F
     acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
 }
 
-/// A scalar evaluated with a backend's vector code (lane 0), so scalar
+/// `ln x` of one number with the backend's vector code (lane 0), so scalar
 /// steps of a kernel round exactly as its vector steps do.
 #[inline(always)]
-pub fn lane0<V: Vector>(x: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
-    f(V::splat(x)).to_array()[0]
+pub fn ln_scalar<V: Vector>(x: V::Elem) -> V::Elem {
+    V::Elem::ln_v(V::splat(x)).to_array()[0]
 }

@@ -14,7 +14,7 @@
 //! `x = -inf` exactly. Every row consumes `draws_per_row(K)` draws whether or
 //! not all uniforms are used, which keeps rows independent of each other.
 
-use super::rowops::{lane0, map_in_place, map_in_place_sum, sum_map};
+use super::rowops::{ln_scalar, map_in_place, map_in_place_sum, sum_map};
 use crate::simd::{LANES, Real, Vector};
 
 /// Which sample a row kernel writes.
@@ -55,7 +55,7 @@ fn for_each_gumbel<V: Vector>(k: usize, rng: &mut V::Rng, mut f: impl FnMut(usiz
 #[inline(always)]
 pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
     let k = out.len();
-    for_each_gumbel::<V>(k, rng, |o, g| {
+    for_each_gumbel::<V>(k, rng, #[inline(always)] |o, g| {
         if o + LANES <= k {
             g.store(&mut out[o..]);
         } else {
@@ -70,7 +70,7 @@ fn perturb_row<V: Vector>(logits: &[V::Elem], inv_t: V::Elem, rng: &mut V::Rng, 
     let k = logits.len();
     let inv_t = V::splat(inv_t);
     let mut m = V::splat(V::Elem::NEG_INFINITY);
-    for_each_gumbel::<V>(k, rng, |o, g| {
+    for_each_gumbel::<V>(k, rng, #[inline(always)] |o, g| {
         if o + LANES <= k {
             let z = V::load(&logits[o..]).add(g).mul(inv_t);
             z.store(&mut out[o..]);
@@ -100,17 +100,17 @@ pub fn sample_row<V: Vector>(
     let m = V::splat(perturb_row::<V>(logits, inv_t, rng, out));
     match kind {
         SampleKind::Log => {
-            let s = sum_map::<V>(out, V::Elem::NEG_INFINITY, |z| V::Elem::exp_v(z.sub(m)));
-            let ln_s = V::splat(lane0::<V>(s, V::Elem::ln_normal_v));
-            map_in_place::<V>(out, |z| z.sub(m).sub(ln_s));
+            let s = sum_map::<V>(out, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)));
+            let ln_s = V::splat(ln_scalar::<V>(s));
+            map_in_place::<V>(out, #[inline(always)] |z| z.sub(m).sub(ln_s));
         }
         SampleKind::Soft => {
-            let s = map_in_place_sum::<V>(out, V::Elem::NEG_INFINITY, |z| V::Elem::exp_v(z.sub(m)));
+            let s = map_in_place_sum::<V>(out, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)));
             let inv = V::splat(V::Elem::ONE / s);
-            map_in_place::<V>(out, |e| e.mul(inv));
+            map_in_place::<V>(out, #[inline(always)] |e| e.mul(inv));
         }
         SampleKind::Hard => {
-            let s = map_in_place_sum::<V>(out, V::Elem::NEG_INFINITY, |z| V::Elem::exp_v(z.sub(m)));
+            let s = map_in_place_sum::<V>(out, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)));
             let inv = V::splat(V::Elem::ONE / s);
             let index = scale_and_argmax::<V>(out, inv);
             let hard = &mut hard[..k];
@@ -126,7 +126,7 @@ fn scale_and_argmax<V: Vector>(row: &mut [V::Elem], inv: V) -> usize {
     let k = row.len();
     let mut best = V::splat(V::Elem::NEG_INFINITY);
     let mut best_index = V::splat(V::Elem::ZERO);
-    let iota: [V::Elem; LANES] = core::array::from_fn(|i| V::Elem::from_f64(i as f64));
+    let iota: [V::Elem; LANES] = core::array::from_fn(#[inline(always)] |i| V::Elem::from_f64(i as f64));
     let mut index_v = V::load(&iota);
     let step = V::splat(V::Elem::from_f64(LANES as f64));
     let mut o = 0;

@@ -69,13 +69,18 @@ impl Avx2Lanes {
 impl RngLanes for Avx2Lanes {
     #[inline(always)]
     fn from_states(states: &[[u64; 4]; LANES]) -> Self {
-        let word = |w: usize, h: usize| {
+        let word = |w: usize, h: usize| -> __m256i {
             let l = |i: usize| states[4 * h + i][w] as i64;
             // SAFETY: AVX is enabled wherever this backend runs.
             unsafe { _mm256_setr_epi64x(l(0), l(1), l(2), l(3)) }
         };
         Avx2Lanes {
-            s: core::array::from_fn(|w| [word(w, 0), word(w, 1)]),
+            s: [
+                [word(0, 0), word(0, 1)],
+                [word(1, 0), word(1, 1)],
+                [word(2, 0), word(2, 1)],
+                [word(3, 0), word(3, 1)],
+            ],
         }
     }
 
@@ -259,13 +264,59 @@ impl Vector for Avx2F32 {
             let lo = _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(fa, fb));
             let hi = _mm256_permute4x64_epi64::<0b11_01_10_00>(hi);
             let lo = _mm256_permute4x64_epi64::<0b11_01_10_00>(lo);
-            let one = _mm256_set1_epi32(0x3F80_0000);
-            let offset = _mm256_set1_ps(1.0 - 1.0 / 16_777_216.0);
-            let to_uniform = |w: __m256i| {
-                _mm256_sub_ps(_mm256_castsi256_ps(_mm256_or_si256(_mm256_srli_epi32::<9>(w), one)), offset)
-            };
-            [Avx2F32(to_uniform(hi)), Avx2F32(to_uniform(lo))]
+            [Avx2F32(uniform_f32x8(hi)), Avx2F32(uniform_f32x8(lo))]
         }
+    }
+}
+
+/// Uniforms `(k + 1/2) 2^-23` from the top 23 bits of each 32-bit lane.
+#[inline(always)]
+fn uniform_f32x8(w: __m256i) -> __m256 {
+    // SAFETY: AVX2 is enabled wherever this backend runs.
+    unsafe {
+        let one = _mm256_set1_epi32(0x3F80_0000);
+        let offset = _mm256_set1_ps(1.0 - 1.0 / 16_777_216.0);
+        _mm256_sub_ps(_mm256_castsi256_ps(_mm256_or_si256(_mm256_srli_epi32::<9>(w), one)), offset)
+    }
+}
+
+/// Uniforms `(k + 1/2) 2^-52` from the top 52 bits of each 64-bit lane.
+#[inline(always)]
+fn uniform_f64x4(w: __m256i) -> __m256d {
+    // SAFETY: AVX2 is enabled wherever this backend runs.
+    unsafe {
+        let one = _mm256_set1_epi64x(0x3FF0_0000_0000_0000);
+        let offset = _mm256_set1_pd(1.0 - 1.0 / 9_007_199_254_740_992.0);
+        _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(w), one)), offset)
+    }
+}
+
+/// `2^n` for integral `n`: adding 1.5 * 2^52 puts n in the low mantissa
+/// bits (AVX2 has no f64 -> i64 conversion).
+#[inline(always)]
+fn pow2i_f64x4(n: __m256d) -> __m256d {
+    // SAFETY: AVX2 is enabled wherever this backend runs.
+    unsafe {
+        let magic = _mm256_set1_pd(6_755_399_441_055_744.0);
+        let int = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(n, magic)), _mm256_castpd_si256(magic));
+        _mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_add_epi64(int, _mm256_set1_epi64x(1023))))
+    }
+}
+
+/// `(e, m)` with `v = m 2^e`, `m` in `[1, 2)`, for positive normal lanes.
+#[inline(always)]
+fn split_exponent_f64x4(v: __m256d) -> (__m256d, __m256d) {
+    // SAFETY: AVX2 is enabled wherever this backend runs.
+    unsafe {
+        let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
+        let bits = _mm256_castpd_si256(v);
+        let biased = _mm256_or_si256(_mm256_srli_epi64::<52>(bits), _mm256_castpd_si256(two52));
+        let e = _mm256_sub_pd(_mm256_castsi256_pd(biased), _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0));
+        let m = _mm256_or_si256(
+            _mm256_and_si256(bits, _mm256_set1_epi64x(0x000F_FFFF_FFFF_FFFF)),
+            _mm256_set1_epi64x(0x3FF0_0000_0000_0000),
+        );
+        (e, _mm256_castsi256_pd(m))
     }
 }
 
@@ -328,22 +379,22 @@ impl Vector for Avx2F64 {
     #[inline(always)]
     fn add(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, |x, y| unsafe { _mm256_add_pd(x, y) })
+        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_add_pd(x, y) })
     }
     #[inline(always)]
     fn sub(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, |x, y| unsafe { _mm256_sub_pd(x, y) })
+        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_sub_pd(x, y) })
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, |x, y| unsafe { _mm256_mul_pd(x, y) })
+        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_mul_pd(x, y) })
     }
     #[inline(always)]
     fn div(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, |x, y| unsafe { _mm256_div_pd(x, y) })
+        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_div_pd(x, y) })
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
@@ -358,32 +409,32 @@ impl Vector for Avx2F64 {
     #[inline(always)]
     fn neg(self) -> Self {
         // SAFETY: see above.
-        self.both(self, |x, _| unsafe { _mm256_xor_pd(x, _mm256_set1_pd(-0.0)) })
+        self.both(self, #[inline(always)] |x, _| unsafe { _mm256_xor_pd(x, _mm256_set1_pd(-0.0)) })
     }
     #[inline(always)]
     fn max(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, |x, y| unsafe { _mm256_max_pd(x, y) })
+        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_max_pd(x, y) })
     }
     #[inline(always)]
     fn min(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, |x, y| unsafe { _mm256_min_pd(x, y) })
+        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_min_pd(x, y) })
     }
     #[inline(always)]
     fn lt(self, b: Self) -> [__m256d; 2] {
         // SAFETY: see above.
-        self.mask(b, |x, y| unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(x, y) })
+        self.mask(b, #[inline(always)] |x, y| unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(x, y) })
     }
     #[inline(always)]
     fn le(self, b: Self) -> [__m256d; 2] {
         // SAFETY: see above.
-        self.mask(b, |x, y| unsafe { _mm256_cmp_pd::<_CMP_LE_OQ>(x, y) })
+        self.mask(b, #[inline(always)] |x, y| unsafe { _mm256_cmp_pd::<_CMP_LE_OQ>(x, y) })
     }
     #[inline(always)]
     fn eq(self, b: Self) -> [__m256d; 2] {
         // SAFETY: see above.
-        self.mask(b, |x, y| unsafe { _mm256_cmp_pd::<_CMP_EQ_OQ>(x, y) })
+        self.mask(b, #[inline(always)] |x, y| unsafe { _mm256_cmp_pd::<_CMP_EQ_OQ>(x, y) })
     }
     #[inline(always)]
     fn select(m: [__m256d; 2], a: Self, b: Self) -> Self {
@@ -411,51 +462,21 @@ impl Vector for Avx2F64 {
     }
     #[inline(always)]
     fn pow2i(n: Self) -> Self {
-        // SAFETY: see above. Adding 1.5 * 2^52 puts the integer n in the low
-        // mantissa bits (AVX2 has no f64 -> i64 conversion).
-        unsafe {
-            let magic = _mm256_set1_pd(6_755_399_441_055_744.0);
-            let f = |x: __m256d| {
-                let int = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(x, magic)), _mm256_castpd_si256(magic));
-                _mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_add_epi64(int, _mm256_set1_epi64x(1023))))
-            };
-            Avx2F64([f(n.0[0]), f(n.0[1])])
-        }
+        Avx2F64([pow2i_f64x4(n.0[0]), pow2i_f64x4(n.0[1])])
     }
     #[inline(always)]
     fn split_exponent(x: Self) -> (Self, Self) {
-        // SAFETY: see above.
-        unsafe {
-            let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
-            let f = |v: __m256d| {
-                let bits = _mm256_castpd_si256(v);
-                let biased = _mm256_or_si256(_mm256_srli_epi64::<52>(bits), _mm256_castpd_si256(two52));
-                let e = _mm256_sub_pd(_mm256_castsi256_pd(biased), _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0));
-                let m = _mm256_or_si256(
-                    _mm256_and_si256(bits, _mm256_set1_epi64x(0x000F_FFFF_FFFF_FFFF)),
-                    _mm256_set1_epi64x(0x3FF0_0000_0000_0000),
-                );
-                (e, _mm256_castsi256_pd(m))
-            };
-            let (e0, m0) = f(x.0[0]);
-            let (e1, m1) = f(x.0[1]);
-            (Avx2F64([e0, e1]), Avx2F64([m0, m1]))
-        }
+        let (e0, m0) = split_exponent_f64x4(x.0[0]);
+        let (e1, m1) = split_exponent_f64x4(x.0[1]);
+        (Avx2F64([e0, e1]), Avx2F64([m0, m1]))
     }
     #[inline(always)]
     fn uniforms(rng: &mut Avx2Lanes) -> [Self; 2] {
-        // SAFETY: see above.
-        unsafe {
-            let one = _mm256_set1_epi64x(0x3FF0_0000_0000_0000);
-            let offset = _mm256_set1_pd(1.0 - 1.0 / 9_007_199_254_740_992.0);
-            let to_uniform =
-                |w: __m256i| _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(w), one)), offset);
-            let [a0, a1] = rng.step();
-            let [b0, b1] = rng.step();
-            [
-                Avx2F64([to_uniform(a0), to_uniform(a1)]),
-                Avx2F64([to_uniform(b0), to_uniform(b1)]),
-            ]
-        }
+        let [a0, a1] = rng.step();
+        let [b0, b1] = rng.step();
+        [
+            Avx2F64([uniform_f64x4(a0), uniform_f64x4(a1)]),
+            Avx2F64([uniform_f64x4(b0), uniform_f64x4(b1)]),
+        ]
     }
 }

@@ -82,7 +82,7 @@ impl Vector for PortableF32 {
             PortableF32(self.0.mul_add(b.0, c.0))
         } else {
             let (x, y, z) = (self.0.to_array(), b.0.to_array(), c.0.to_array());
-            PortableF32(f32x8::from(core::array::from_fn::<f32, LANES, _>(|i| {
+            PortableF32(f32x8::from(core::array::from_fn::<f32, LANES, _>(#[inline(always)] |i| {
                 x[i].mul_add(y[i], z[i])
             })))
         }
@@ -141,8 +141,8 @@ impl Vector for PortableF32 {
     fn uniforms(rng: &mut PortableLanes) -> [Self; 2] {
         let w = rng.next_u64s();
         [
-            PortableF32(f32x8::from(w.map(|x| uniform_f32_from_bits((x >> 32) as u32)))),
-            PortableF32(f32x8::from(w.map(|x| uniform_f32_from_bits(x as u32)))),
+            PortableF32(f32x8::from(w.map(#[inline(always)] |x| uniform_f32_from_bits((x >> 32) as u32)))),
+            PortableF32(f32x8::from(w.map(#[inline(always)] |x| uniform_f32_from_bits(x as u32)))),
         ]
     }
 }
@@ -196,19 +196,19 @@ impl Vector for PortableF64 {
     }
     #[inline(always)]
     fn add(self, b: Self) -> Self {
-        self.both(b, |x, y| x + y)
+        self.both(b, #[inline(always)] |x, y| x + y)
     }
     #[inline(always)]
     fn sub(self, b: Self) -> Self {
-        self.both(b, |x, y| x - y)
+        self.both(b, #[inline(always)] |x, y| x - y)
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
-        self.both(b, |x, y| x * y)
+        self.both(b, #[inline(always)] |x, y| x * y)
     }
     #[inline(always)]
     fn div(self, b: Self) -> Self {
-        self.both(b, |x, y| x / y)
+        self.both(b, #[inline(always)] |x, y| x / y)
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
@@ -216,7 +216,7 @@ impl Vector for PortableF64 {
             PortableF64([self.0[0].mul_add(b.0[0], c.0[0]), self.0[1].mul_add(b.0[1], c.0[1])])
         } else {
             let (x, y, z) = (self.to_array(), b.to_array(), c.to_array());
-            Self::from_array(core::array::from_fn(|i| x[i].mul_add(y[i], z[i])))
+            Self::from_array(core::array::from_fn(#[inline(always)] |i| x[i].mul_add(y[i], z[i])))
         }
     }
     #[inline(always)]
@@ -225,11 +225,11 @@ impl Vector for PortableF64 {
     }
     #[inline(always)]
     fn max(self, b: Self) -> Self {
-        self.both(b, |x, y| x.simd_gt(y).select(x, y))
+        self.both(b, #[inline(always)] |x, y| x.simd_gt(y).select(x, y))
     }
     #[inline(always)]
     fn min(self, b: Self) -> Self {
-        self.both(b, |x, y| x.simd_lt(y).select(x, y))
+        self.both(b, #[inline(always)] |x, y| x.simd_lt(y).select(x, y))
     }
     #[inline(always)]
     fn lt(self, b: Self) -> [f64x4; 2] {

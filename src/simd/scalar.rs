@@ -44,8 +44,8 @@ macro_rules! scalar_uniforms_impl {
     (f32, $rng:ident, $name:ident) => {{
         let w = $rng.next_u64s();
         [
-            $name(w.map(|x| uniform_f32_from_bits((x >> 32) as u32))),
-            $name(w.map(|x| uniform_f32_from_bits(x as u32))),
+            $name(w.map(#[inline(always)] |x| uniform_f32_from_bits((x >> 32) as u32))),
+            $name(w.map(#[inline(always)] |x| uniform_f32_from_bits(x as u32))),
         ]
     }};
     (f64, $rng:ident, $name:ident) => {{
@@ -116,19 +116,19 @@ macro_rules! scalar_vector {
             }
             #[inline(always)]
             fn add(self, b: Self) -> Self {
-                self.zip(b, |x, y| x + y)
+                self.zip(b, #[inline(always)] |x, y| x + y)
             }
             #[inline(always)]
             fn sub(self, b: Self) -> Self {
-                self.zip(b, |x, y| x - y)
+                self.zip(b, #[inline(always)] |x, y| x - y)
             }
             #[inline(always)]
             fn mul(self, b: Self) -> Self {
-                self.zip(b, |x, y| x * y)
+                self.zip(b, #[inline(always)] |x, y| x * y)
             }
             #[inline(always)]
             fn div(self, b: Self) -> Self {
-                self.zip(b, |x, y| x / y)
+                self.zip(b, #[inline(always)] |x, y| x / y)
             }
             #[inline(always)]
             fn mul_add(self, b: Self, c: Self) -> Self {
@@ -140,27 +140,27 @@ macro_rules! scalar_vector {
             }
             #[inline(always)]
             fn neg(self) -> Self {
-                self.map(|x| -x)
+                self.map(#[inline(always)] |x| -x)
             }
             #[inline(always)]
             fn max(self, b: Self) -> Self {
-                self.zip(b, |x, y| if x > y { x } else { y })
+                self.zip(b, #[inline(always)] |x, y| if x > y { x } else { y })
             }
             #[inline(always)]
             fn min(self, b: Self) -> Self {
-                self.zip(b, |x, y| if x < y { x } else { y })
+                self.zip(b, #[inline(always)] |x, y| if x < y { x } else { y })
             }
             #[inline(always)]
             fn lt(self, b: Self) -> [bool; LANES] {
-                self.test(b, |x, y| x < y)
+                self.test(b, #[inline(always)] |x, y| x < y)
             }
             #[inline(always)]
             fn le(self, b: Self) -> [bool; LANES] {
-                self.test(b, |x, y| x <= y)
+                self.test(b, #[inline(always)] |x, y| x <= y)
             }
             #[inline(always)]
             fn eq(self, b: Self) -> [bool; LANES] {
-                self.test(b, |x, y| x == y)
+                self.test(b, #[inline(always)] |x, y| x == y)
             }
             #[inline(always)]
             fn select(m: [bool; LANES], a: Self, b: Self) -> Self {
@@ -182,13 +182,13 @@ macro_rules! scalar_vector {
             }
             #[inline(always)]
             fn mask_any(m: [bool; LANES]) -> bool {
-                m.iter().any(|&b| b)
+                m.iter().any(#[inline(always)] |&b| b)
             }
             #[inline(always)]
             fn pow2i(n: Self) -> Self {
                 // n + magic puts n, as a two's-complement integer, in the low
                 // mantissa bits; no float-to-int conversion is needed.
-                n.map(|x| {
+                n.map(#[inline(always)] |x| {
                     let magic: $t = $magic;
                     let int = (x + magic).to_bits().wrapping_sub(magic.to_bits());
                     <$t>::from_bits(int.wrapping_add($bias) << $mant)
@@ -199,11 +199,11 @@ macro_rules! scalar_vector {
                 let one: $t = 1.0;
                 let mant_mask: $bits = (1 << $mant) - 1;
                 let two_mant: $t = (1u64 << $mant) as $t;
-                let e = x.map(|v| {
+                let e = x.map(#[inline(always)] |v| {
                     let biased = v.to_bits() >> $mant;
                     <$t>::from_bits(biased | two_mant.to_bits()) - (two_mant + $bias as $t)
                 });
-                let m = x.map(|v| <$t>::from_bits((v.to_bits() & mant_mask) | one.to_bits()));
+                let m = x.map(#[inline(always)] |v| <$t>::from_bits((v.to_bits() & mant_mask) | one.to_bits()));
                 (e, m)
             }
             #[inline(always)]
