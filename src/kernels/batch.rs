@@ -2,11 +2,15 @@
 //! backend, one per task. Each holds the task's rows and output slices and
 //! loops over the rows with the row kernels.
 
-use super::density::log_density_row;
-use super::logsumexp::{log_softmax_row, logsumexp_row, normalise_probs_row, probs_to_logits_row, softmax_row};
-use super::sample::{SampleKind, gumbel_row, sample_row};
+use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a, pass_b};
+use super::logsumexp::{log_softmax_row, normalise_probs_row, probs_to_logits_row, softmax_row};
+use super::rowops::max_vec;
+use super::sample::{
+    SampleKind, argmax8, exp_shift_row, exp_shift_sum, group_rows, gumbel_row, log_finish_row, perturb_row, scale_argmax_row,
+    scale_row,
+};
 use crate::rng::RowRng;
-use crate::simd::{Kernel, Real, Vector};
+use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
 
 /// Which row-to-row map a [`RowMap`] applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,8 +66,37 @@ impl<T: Real> Kernel<T> for LogSumExpRows<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<V: Vector<Elem = T>>(self) {
-        for (row, out) in self.input.chunks_exact(self.k).zip(self.out.iter_mut()) {
-            *out = logsumexp_row::<V>(row);
+        // Eight rows at a time for short rows: their maxima, sums and
+        // logarithms are computed one row per lane.
+        let k = self.k;
+        let rows = self.out.len();
+        let group = group_rows(k);
+        let mut g0 = 0;
+        while g0 < rows {
+            let n = group.min(rows - g0);
+            let row = |r: usize| &self.input[(g0 + r) * k..(g0 + r + 1) * k];
+            let mut acc = [V::splat(T::NEG_INFINITY); LANES];
+            for (r, a) in acc.iter_mut().enumerate().take(n) {
+                *a = max_vec::<V>(row(r));
+            }
+            let m = reduce_max8(acc).to_array();
+            let mut sums = [V::splat(T::ZERO); LANES];
+            for r in 0..n {
+                if m[r].is_finite() {
+                    sums[r] = exp_shift_sum::<V>(row(r), m[r]);
+                }
+            }
+            let lse = V::load(&m).add(T::ln_v(reduce_add8(sums))).to_array();
+            for r in 0..n {
+                self.out[g0 + r] = if m[r].is_finite() {
+                    lse[r]
+                } else if row(r).iter().any(|v| v.is_nan()) {
+                    T::NAN
+                } else {
+                    m[r]
+                };
+            }
+            g0 += n;
         }
     }
 }
@@ -120,15 +153,62 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
+        let rows = self.out.len() / k;
         let first_stream_row = self.stream_offset.wrapping_add(self.first_row as u64);
         let mut rng = RowRng::<V::Rng>::new(self.seed, first_stream_row, k, T::STEPS_PER_DRAW);
-        let mut hard_rows = self.hard.chunks_exact_mut(k);
-        for (i, out) in self.out.chunks_exact_mut(k).enumerate() {
-            let b = (self.first_row + i) % batch_rows;
-            let logits = &self.logits[b * k..(b + 1) * k];
-            let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 { 0 } else { b }];
-            let hard = hard_rows.next().unwrap_or(&mut []);
-            sample_row::<V>(self.kind, logits, inv_t, rng.next_row(), out, hard);
+        let group = group_rows(k);
+        let zero = V::splat(T::ZERO);
+        let mut g0 = 0;
+        while g0 < rows {
+            let n = group.min(rows - g0);
+            let range = |r: usize| (g0 + r) * k..(g0 + r + 1) * k;
+            // Pass 1: perturbed logits and their maxima.
+            let mut acc = [V::splat(T::NEG_INFINITY); LANES];
+            for (r, a) in acc.iter_mut().enumerate().take(n) {
+                let b = (self.first_row + g0 + r) % batch_rows;
+                let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 { 0 } else { b }];
+                *a = perturb_row::<V>(&self.logits[b * k..(b + 1) * k], inv_t, rng.next_row(), &mut self.out[range(r)]);
+            }
+            let m = reduce_max8(acc).to_array();
+            // Pass 2: exponentials and their sums.
+            let mut sums = [zero; LANES];
+            for (r, s) in sums.iter_mut().enumerate().take(n) {
+                *s = match self.kind {
+                    SampleKind::Log => exp_shift_sum::<V>(&self.out[range(r)], m[r]),
+                    _ => exp_shift_row::<V>(&mut self.out[range(r)], m[r]),
+                };
+            }
+            let s = reduce_add8(sums);
+            // Pass 3.
+            match self.kind {
+                SampleKind::Soft => {
+                    let inv = V::splat(T::ONE).div(s).to_array();
+                    for r in 0..n {
+                        scale_row::<V>(&mut self.out[range(r)], inv[r]);
+                    }
+                }
+                SampleKind::Log => {
+                    let ln_s = T::ln_normal_v(s).to_array();
+                    for r in 0..n {
+                        log_finish_row::<V>(&mut self.out[range(r)], m[r], ln_s[r]);
+                    }
+                }
+                SampleKind::Hard => {
+                    let inv = V::splat(T::ONE).div(s).to_array();
+                    let mut best = [V::splat(T::NEG_INFINITY); LANES];
+                    let mut best_index = [zero; LANES];
+                    for r in 0..n {
+                        (best[r], best_index[r]) = scale_argmax_row::<V>(&mut self.out[range(r)], inv[r]);
+                    }
+                    let index = argmax8(best, best_index).to_array();
+                    for (r, &i) in index.iter().enumerate().take(n) {
+                        let hard = &mut self.hard[range(r)];
+                        hard.fill(T::ZERO);
+                        hard[i.to_f64() as usize] = T::ONE;
+                    }
+                }
+            }
+            g0 += n;
         }
     }
 }
@@ -179,20 +259,86 @@ impl<T: Real> DensityRows<'_, T> {
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool, const VALIDATE: bool>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
-        let per_row = |b: usize, values: &[T]| -> usize { if values.len() == 1 { 0 } else { b } };
-        for (i, (value, out)) in self.value.chunks_exact(k).zip(self.out.iter_mut()).enumerate() {
-            let b = (self.first_row + i) % batch_rows;
-            let (lp, check) = log_density_row::<V, LOG_SPACE, VALIDATE>(
-                &self.logits[b * k..(b + 1) * k],
-                self.temperature[per_row(b, self.temperature)],
-                self.log_norm[b],
-                self.unmasked[b],
-                value,
-            );
-            *out = lp;
-            if VALIDATE {
-                self.totals[i] = if check.out_of_range { T::NAN } else { T::from_f64(check.total) };
+        let rows = self.out.len();
+        let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
+        let padded = k.div_ceil(LANES) * LANES;
+        if k > CHUNK {
+            let mut buf = vec![T::ZERO; CHUNK];
+            for i in 0..rows {
+                let b = (self.first_row + i) % batch_rows;
+                let (lp, bad, total) = log_density_long_row::<V, LOG_SPACE, VALIDATE>(
+                    &self.logits[b * k..(b + 1) * k],
+                    t_of(b),
+                    self.log_norm[b],
+                    self.unmasked[b],
+                    &self.value[i * k..(i + 1) * k],
+                    &mut buf,
+                );
+                self.out[i] = lp;
+                if VALIDATE {
+                    self.totals[i] = if bad > T::ZERO { T::NAN } else { total };
+                }
             }
+            return;
+        }
+        // One-chunk rows, up to eight at a time; each row's `s` stays in its
+        // slot of `buf` between the passes.
+        let group = group_rows(k);
+        let mut buf = vec![T::ZERO; padded * group];
+        let zero = V::splat(T::ZERO);
+        let ninf = V::splat(T::NEG_INFINITY);
+        let mut g0 = 0;
+        while g0 < rows {
+            let n = group.min(rows - g0);
+            let param = |r: usize| (self.first_row + g0 + r) % batch_rows;
+            let empty = PassA { s_max: ninf, ly_sum: zero, masked_mass: zero, bad: zero, total: zero };
+            let mut a = [empty; LANES];
+            for (r, a) in a.iter_mut().enumerate().take(n) {
+                let b = param(r);
+                *a = pass_a::<V, LOG_SPACE, VALIDATE>(
+                    &self.logits[b * k..(b + 1) * k],
+                    t_of(b),
+                    &self.value[(g0 + r) * k..(g0 + r + 1) * k],
+                    &mut buf[r * padded..(r + 1) * padded],
+                );
+            }
+            let s_max = reduce_max8(a.map(|a| a.s_max));
+            let m = s_max.to_array();
+            let mut pb = [PassB { exp_sum: zero, shifted_sum: zero, count: zero }; LANES];
+            for r in 0..n {
+                if m[r].is_finite() {
+                    pb[r] = pass_b::<V>(&buf[r * padded..(r + 1) * padded], k, m[r]);
+                }
+            }
+            let reduced = PassB {
+                exp_sum: reduce_add8(pb.map(|b| b.exp_sum)),
+                shifted_sum: reduce_add8(pb.map(|b| b.shifted_sum)),
+                count: zero,
+            };
+            let mut log_norm = [T::ZERO; LANES];
+            let mut unmasked = [T::ZERO; LANES];
+            for r in 0..n {
+                log_norm[r] = T::from_f64(self.log_norm[param(r)]);
+                unmasked[r] = T::from_f64(self.unmasked[param(r)] as f64);
+            }
+            let lp = finish8::<V, LOG_SPACE>(
+                s_max,
+                reduce_add8(a.map(|a| a.ly_sum)),
+                reduce_add8(a.map(|a| a.masked_mass)),
+                reduced,
+                V::load(&log_norm),
+                V::load(&unmasked),
+            )
+            .to_array();
+            self.out[g0..g0 + n].copy_from_slice(&lp[..n]);
+            if VALIDATE {
+                let bad = reduce_add8(a.map(|a| a.bad)).to_array();
+                let total = reduce_add8(a.map(|a| a.total)).to_array();
+                for r in 0..n {
+                    self.totals[g0 + r] = if bad[r] > T::ZERO { T::NAN } else { total[r] };
+                }
+            }
+            g0 += n;
         }
     }
 }

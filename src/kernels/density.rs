@@ -12,9 +12,12 @@
 //! ```
 //!
 //! which is SPEC.md's formula with the shift `M` taken inside the sums, so
-//! no large terms cancel. One `ln` and one `exp` per element: the row is
-//! processed in chunks of [`CHUNK`] elements whose `s` is kept on the stack;
-//! chunk results `(M_c, E_c, D_c, n_c)` are merged in `f64` in chunk order.
+//! no large terms cancel. One `ln` and one `exp` per element: pass A computes
+//! `s` into a buffer with its max and the other sums, pass B the shifted
+//! sums against the max. A row of at most [`CHUNK`] elements is one chunk,
+//! finished in `T` (eight rows at a time for short rows, see
+//! [`finish8`]); a longer row is split into chunks whose results
+//! `(M_c, E_c, D_c, n_c)` are merged in `f64`, in chunk order.
 //!
 //! A value outside the support has density 0 (`-inf`): mass on a masked
 //! category, or a zero (`-inf` in log space) on an unmasked one, i.e. a
@@ -24,19 +27,129 @@
 
 use crate::simd::{LANES, Real, Vector, reduce_max};
 
-/// Elements per chunk; the chunk's `s` lives in a stack buffer this long.
+/// Elements per chunk of a long row.
 pub const CHUNK: usize = 1024;
 
-/// What the validating kernel saw in a value row.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ValueCheck {
-    /// Some element was NaN or out of range (`[0,1]`, or `<= 0` in log space).
-    pub out_of_range: bool,
-    /// `sum y`, or `sum exp x` in log space.
-    pub total: f64,
+/// Lanewise results of pass A over one chunk.
+#[derive(Clone, Copy)]
+pub struct PassA<V> {
+    /// Max of `s` (masked: `-inf`; a zero on an unmasked category: `+inf`).
+    pub s_max: V,
+    /// Sum of `ln y` over unmasked categories (simplex values only).
+    pub ly_sum: V,
+    /// Count of masked categories whose value is not zero (`-inf`).
+    pub masked_mass: V,
+    /// Count of elements out of range or NaN (validating only).
+    pub bad: V,
+    /// Sum of `y`, or of `exp x` (validating only).
+    pub total: V,
 }
 
-/// Chunk results merged so far.
+/// Lanewise results of pass B over one chunk.
+#[derive(Clone, Copy)]
+pub struct PassB<V> {
+    /// `sum exp(s - M)`.
+    pub exp_sum: V,
+    /// `sum (s - M)` over unmasked categories.
+    pub shifted_sum: V,
+    /// Number of unmasked categories.
+    pub count: V,
+}
+
+/// Pass A over a chunk: `s` into `buf` (whole vectors, so `buf` holds the
+/// chunk rounded up to 8; padding lanes get `-inf`).
+#[inline(always)]
+pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
+    logits: &[V::Elem],
+    temperature: V::Elem,
+    value: &[V::Elem],
+    buf: &mut [V::Elem],
+) -> PassA<V> {
+    let len = logits.len();
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let neg_t = V::splat(-temperature);
+    let value_fill = if LOG_SPACE { V::Elem::NEG_INFINITY } else { V::Elem::ZERO };
+    let mut acc = PassA { s_max: ninf, ly_sum: zero, masked_mass: zero, bad: zero, total: zero };
+    let mut o = 0;
+    while o < len {
+        let (l, v) = if o + LANES <= len {
+            (V::load(&logits[o..]), V::load(&value[o..]))
+        } else {
+            (V::load_partial(&logits[o..], V::Elem::NEG_INFINITY), V::load_partial(&value[o..len], value_fill))
+        };
+        let masked = l.eq(ninf);
+        let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
+        let s = V::select(masked, ninf, ly.mul_add(neg_t, l));
+        s.store(&mut buf[o..]);
+        acc.s_max = s.max(acc.s_max);
+        if !LOG_SPACE {
+            acc.ly_sum = acc.ly_sum.add(V::select(masked, zero, ly));
+        }
+        let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
+        acc.masked_mass = acc.masked_mass.add(V::select(masked, V::select(is_zero, zero, one), zero));
+        if VALIDATE {
+            let in_range = if LOG_SPACE { v.le(zero) } else { V::mask_and(zero.le(v), v.le(one)) };
+            acc.bad = acc.bad.add(V::select(in_range, zero, one));
+            acc.total = acc.total.add(if LOG_SPACE { V::Elem::exp_v(v) } else { v });
+        }
+        o += LANES;
+    }
+    acc
+}
+
+/// Pass B over a chunk's `buf` (`len` elements, rounded up to 8) against
+/// its max `m` (finite).
+#[inline(always)]
+pub fn pass_b<V: Vector>(buf: &[V::Elem], len: usize, m: V::Elem) -> PassB<V> {
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let mv = V::splat(m);
+    let mut acc = PassB { exp_sum: zero, shifted_sum: zero, count: zero };
+    let mut o = 0;
+    while o < len {
+        let s = V::load(&buf[o..]);
+        let is_masked = s.eq(ninf);
+        let d = s.sub(mv);
+        acc.exp_sum = acc.exp_sum.add(V::Elem::exp_v(d));
+        acc.shifted_sum = acc.shifted_sum.add(V::select(is_masked, zero, d));
+        acc.count = acc.count.add(V::select(is_masked, zero, one));
+        o += LANES;
+    }
+    acc
+}
+
+/// The log-density of up to eight one-chunk rows at once, one row per lane:
+/// `s_max`, `ly_sum`, `masked_mass` are the rows' reduced pass-A results,
+/// `pass_b` their reduced pass-B results (with `exp_sum = 0` where pass B
+/// was skipped), `log_norm` and `unmasked` the rows' constants.
+#[inline(always)]
+pub fn finish8<V: Vector, const LOG_SPACE: bool>(
+    s_max: V,
+    ly_sum: V,
+    masked_mass: V,
+    pass_b: PassB<V>,
+    log_norm: V,
+    unmasked: V,
+) -> V {
+    let zero = V::splat(V::Elem::ZERO);
+    let inf = V::splat(V::Elem::INFINITY);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let ln_e = V::Elem::ln_v(pass_b.exp_sum);
+    let mut lp = log_norm.add(pass_b.shifted_sum);
+    if !LOG_SPACE {
+        lp = lp.sub(ly_sum);
+    }
+    let lp = unmasked.neg().mul_add(ln_e, lp);
+    // Outside the support: a zero on an unmasked category (s_max = +inf),
+    // mass on a masked one, or nothing unmasked (s_max = -inf).
+    let outside = V::mask_or(V::mask_or(s_max.eq(inf), s_max.eq(ninf)), zero.lt(masked_mass));
+    V::select(outside, ninf, lp)
+}
+
+/// Chunk results merged so far, in f64.
 #[derive(Clone, Copy)]
 struct Merged {
     max: f64,
@@ -47,11 +160,14 @@ struct Merged {
 
 impl Merged {
     fn merge(&mut self, max: f64, exp_sum: f64, shifted_sum: f64, count: f64) {
+        if self.count == 0.0 {
+            *self = Merged { max, exp_sum, shifted_sum, count };
+            return;
+        }
         if max > self.max {
             let shift = self.max - max;
-            let scale = if self.count == 0.0 { 0.0 } else { shift.exp() };
-            self.exp_sum = self.exp_sum * scale + exp_sum;
-            self.shifted_sum = if self.count == 0.0 { shifted_sum } else { self.shifted_sum + self.count * shift + shifted_sum };
+            self.exp_sum = self.exp_sum * shift.exp() + exp_sum;
+            self.shifted_sum += self.count * shift + shifted_sum;
             self.max = max;
         } else {
             let shift = max - self.max;
@@ -62,109 +178,52 @@ impl Merged {
     }
 }
 
-/// The log-density of one value row (`LOG_SPACE`: the value is `x = ln y`),
-/// and, if `VALIDATE`, what the value check saw.
+/// The log-density of one row longer than [`CHUNK`], and its check values
+/// `(bad count, total)` (zeros unless validating). `buf` holds `CHUNK`.
 #[inline(always)]
-pub fn log_density_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
+pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     logits: &[V::Elem],
     temperature: V::Elem,
     log_norm: f64,
     unmasked: usize,
     value: &[V::Elem],
-) -> (V::Elem, ValueCheck) {
+    buf: &mut [V::Elem],
+) -> (V::Elem, V::Elem, V::Elem) {
     let k = logits.len();
-    let value = &value[..k];
-    let zero = V::splat(V::Elem::ZERO);
-    let one = V::splat(V::Elem::ONE);
-    let ninf = V::splat(V::Elem::NEG_INFINITY);
-    let neg_t = V::splat(-temperature);
-    let value_fill = if LOG_SPACE { V::Elem::NEG_INFINITY } else { V::Elem::ZERO };
-
-    let mut buf = [V::Elem::ZERO; CHUNK];
     let mut merged = Merged { max: f64::NEG_INFINITY, exp_sum: 0.0, shifted_sum: 0.0, count: 0.0 };
     let mut outside = false;
-    let mut log_value_sum = 0.0f64;
-    let mut masked_mass = zero;
-    let mut bad = zero;
-    let mut total = zero;
-
+    let mut ly_total = 0.0f64;
+    let (mut bad, mut total, mut masked_mass) = (V::Elem::ZERO, V::Elem::ZERO, V::Elem::ZERO);
     let mut start = 0;
     while start < k {
         let end = (start + CHUNK).min(k);
-        let (l_c, v_c) = (&logits[start..end], &value[start..end]);
-        let len = end - start;
-
-        // Pass A: s into the buffer, its max, sum of ln y, checks.
-        let mut s_max = ninf;
-        let mut ly_sum = zero;
-        let mut o = 0;
-        while o < len {
-            let (l, v) = if o + LANES <= len {
-                (V::load(&l_c[o..]), V::load(&v_c[o..]))
-            } else {
-                (
-                    V::load_partial(&l_c[o..], V::Elem::NEG_INFINITY),
-                    V::load_partial(&v_c[o..], value_fill),
-                )
-            };
-            let masked = l.eq(ninf);
-            let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
-            let s = V::select(masked, ninf, ly.mul_add(neg_t, l));
-            s.store(&mut buf[o..]);
-            s_max = s.max(s_max);
-            if !LOG_SPACE {
-                ly_sum = ly_sum.add(V::select(masked, zero, ly));
-            }
-            let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
-            masked_mass = masked_mass.add(V::select(masked, V::select(is_zero, zero, one), zero));
-            if VALIDATE {
-                let in_range = if LOG_SPACE { v.le(zero) } else { V::mask_and(zero.le(v), v.le(one)) };
-                bad = bad.add(V::select(in_range, zero, one));
-                total = total.add(if LOG_SPACE { V::Elem::exp_v(v) } else { v });
-            }
-            o += LANES;
-        }
-        if !LOG_SPACE {
-            log_value_sum += ly_sum.reduce_add().to_f64();
-        }
-        let m_c = reduce_max(s_max);
-        if m_c == V::Elem::INFINITY {
-            // A zero on an unmasked category: outside the open simplex.
+        let a = pass_a::<V, LOG_SPACE, VALIDATE>(&logits[start..end], temperature, &value[start..end], buf);
+        ly_total += a.ly_sum.reduce_add().to_f64();
+        masked_mass = masked_mass + a.masked_mass.reduce_add();
+        bad = bad + a.bad.reduce_add();
+        total = total + a.total.reduce_add();
+        let m = reduce_max(a.s_max);
+        if m == V::Elem::INFINITY {
             outside = true;
-        } else if m_c > V::Elem::NEG_INFINITY {
-            // Pass B: shifted sums against the chunk's max.
-            let mv = V::splat(m_c);
-            let (mut e_acc, mut d_acc, mut n_acc) = (zero, zero, zero);
-            let mut o = 0;
-            while o < len {
-                let s = V::load(&buf[o..]);
-                let is_masked = s.eq(ninf);
-                let d = s.sub(mv);
-                e_acc = e_acc.add(V::Elem::exp_v(d));
-                d_acc = d_acc.add(V::select(is_masked, zero, d));
-                n_acc = n_acc.add(V::select(is_masked, zero, one));
-                o += LANES;
-            }
+        } else if m > V::Elem::NEG_INFINITY {
+            let b = pass_b::<V>(buf, end - start, m);
             merged.merge(
-                m_c.to_f64(),
-                e_acc.reduce_add().to_f64(),
-                d_acc.reduce_add().to_f64(),
-                n_acc.reduce_add().to_f64(),
+                m.to_f64(),
+                b.exp_sum.reduce_add().to_f64(),
+                b.shifted_sum.reduce_add().to_f64(),
+                b.count.reduce_add().to_f64(),
             );
         }
         start = end;
     }
-
-    let check = ValueCheck {
-        out_of_range: VALIDATE && bad.reduce_add() > V::Elem::ZERO,
-        total: total.reduce_add().to_f64(),
-    };
-    if outside || masked_mass.reduce_add() > V::Elem::ZERO || merged.count == 0.0 {
-        return (V::Elem::NEG_INFINITY, check);
+    if outside || masked_mass > V::Elem::ZERO || merged.count == 0.0 {
+        return (V::Elem::NEG_INFINITY, bad, total);
     }
-    let kp = unmasked as f64;
-    let log_prob = log_norm + merged.shifted_sum - log_value_sum - kp * merged.exp_sum.ln();
-    (V::Elem::from_f64(log_prob), check)
+    let mut lp = log_norm + merged.shifted_sum - unmasked as f64 * merged.exp_sum.ln();
+    if !LOG_SPACE {
+        lp -= ly_total;
+    }
+    (V::Elem::from_f64(lp), bad, total)
 }
 
 /// `lgamma(n) = ln((n-1)!)` for a category count `n >= 1`, in f64: exact
@@ -172,7 +231,7 @@ pub fn log_density_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
 /// few ulps.
 pub fn ln_gamma_count(n: usize) -> f64 {
     if n < 64 {
-        return (2..n).map(#[inline(always)] |i| (i as f64).ln()).sum();
+        return (2..n).map(|i| (i as f64).ln()).sum();
     }
     // ln Gamma(x) = (x - 1/2) ln x - x + ln(2 pi)/2 + 1/(12x) - 1/(360x^3)
     //               + 1/(1260x^5) - 1/(1680x^7)       (Abramowitz-Stegun 6.1.41)

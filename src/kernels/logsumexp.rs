@@ -7,7 +7,9 @@
 //! log_softmax_k = (v_k - m) - ln s
 //! ```
 //!
-//! A row whose maximum is not finite takes a scalar path: `logsumexp` is
+//! `logsumexp` itself runs eight short rows at a time (see
+//! `batch::LogSumExpRows`). A row whose maximum is not finite takes a scalar
+//! path: `logsumexp` is
 //! NaN if the row holds a NaN, else the maximum (`-inf` for a row of
 //! `-inf`, `+inf` if any element is `+inf`); `softmax` and `log_softmax` of
 //! such a row are NaN, as they are undefined.
@@ -15,18 +17,6 @@
 use super::rowops::{ln_scalar, map_in_place, map_into, map_into_sum, max, sum_map};
 
 use crate::simd::{Real, Vector};
-
-/// `ln sum_k exp(row[k])`.
-#[inline(always)]
-pub fn logsumexp_row<V: Vector>(row: &[V::Elem]) -> V::Elem {
-    let m = max::<V>(row);
-    if !m.is_finite() {
-        return if row.iter().any(#[inline(always)] |v| v.is_nan()) { V::Elem::NAN } else { m };
-    }
-    let mv = V::splat(m);
-    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |v| V::Elem::exp_v(v.sub(mv)));
-    m + ln_scalar::<V>(s)
-}
 
 /// `out = softmax(row)`; `out` as long as `row`.
 #[inline(always)]

@@ -9,6 +9,14 @@ use crate::simd::{LANES, Real, Vector, reduce_max};
 /// (choose `fill` so that `f(fill) = 0`).
 #[inline(always)]
 pub fn sum_map<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+    sum_map_vec(row, fill, f).reduce_add()
+}
+
+/// [`sum_map`] before its final horizontal sum (for [`reduce_add8`]).
+///
+/// [`reduce_add8`]: crate::simd::reduce_add8
+#[inline(always)]
+pub fn sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
     let mut blocks = row.chunks_exact(4 * LANES);
@@ -28,12 +36,18 @@ pub fn sum_map<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) ->
     if !tail.is_empty() {
         acc[i] = acc[i].add(f(V::load_partial(tail, fill)));
     }
-    acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
+    acc[0].add(acc[1]).add(acc[2].add(acc[3]))
 }
 
 /// Largest element (`-inf` for an empty row); a NaN may or may not win.
 #[inline(always)]
 pub fn max<V: Vector>(row: &[V::Elem]) -> V::Elem {
+    reduce_max(max_vec::<V>(row))
+}
+
+/// [`max`] before its final horizontal maximum.
+#[inline(always)]
+pub fn max_vec<V: Vector>(row: &[V::Elem]) -> V {
     let ninf = V::splat(V::Elem::NEG_INFINITY);
     let mut acc = [ninf; 2];
     let mut blocks = row.chunks_exact(2 * LANES);
@@ -48,7 +62,7 @@ pub fn max<V: Vector>(row: &[V::Elem]) -> V::Elem {
     } else {
         acc[0] = V::load_partial(rest, V::Elem::NEG_INFINITY).max(acc[0]);
     }
-    reduce_max(acc[0].max(acc[1]))
+    acc[0].max(acc[1])
 }
 
 /// `row[k] = f(row[k])` for every element.
@@ -114,10 +128,10 @@ pub fn map_into_sum<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], fill: V::El
     acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
 }
 
-/// `row[k] = f(row[k])` and returns the fixed-order sum of the new values
-/// (the same order as [`map_into_sum`]); `f(fill)` must be 0.
+/// `row[k] = f(row[k])` and returns the fixed-order lanewise sum of the new
+/// values (the order of [`map_into_sum`]); `f(fill)` must be 0.
 #[inline(always)]
-pub fn map_in_place_sum<V: Vector>(row: &mut [V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+pub fn map_in_place_sum_vec<V: Vector>(row: &mut [V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
     let n = row.len();
@@ -145,7 +159,7 @@ pub fn map_in_place_sum<V: Vector>(row: &mut [V::Elem], fill: V::Elem, f: impl F
         y.store_partial(&mut row[k..]);
         acc[i] = acc[i].add(y);
     }
-    acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
+    acc[0].add(acc[1]).add(acc[2].add(acc[3]))
 }
 
 /// `ln x` of one number with the backend's vector code (lane 0), so scalar

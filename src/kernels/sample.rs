@@ -10,11 +10,18 @@
 //! hard  y as soft, then one-hot at the first index of max y
 //! ```
 //!
+//! Rows are processed in groups of up to eight ([`group_rows`]): each pass
+//! runs over every row of the group, and the per-row scalars (`m`, `s`,
+//! `1/s`, `ln s`, the argmax) are computed for the whole group at once, one
+//! row per lane, after a transpose. Short rows thus pay one vector operation
+//! per group, not per row, for their horizontal steps; the results are the
+//! same bits as row by row.
+//!
 //! A masked category (`l = -inf`) gives `z = -inf`, so `y = 0` and
 //! `x = -inf` exactly. Every row consumes `draws_per_row(K)` draws whether or
 //! not all uniforms are used, which keeps rows independent of each other.
 
-use super::rowops::{ln_scalar, map_in_place, map_in_place_sum, sum_map};
+use super::rowops::{map_in_place, map_in_place_sum_vec, sum_map_vec};
 use crate::simd::{LANES, Real, Vector};
 
 /// Which sample a row kernel writes.
@@ -28,10 +35,21 @@ pub enum SampleKind {
     Hard,
 }
 
+/// Elements a group of rows may span: small enough that its passes stay in
+/// L1 (16 KiB of f32).
+const GROUP_ELEMENTS: usize = 4096;
+
+/// Rows processed together for rows of `k` elements: eight when eight rows
+/// fit in [`GROUP_ELEMENTS`], else one.
+#[inline(always)]
+pub fn group_rows(k: usize) -> usize {
+    if k * LANES <= GROUP_ELEMENTS { LANES } else { 1 }
+}
+
 /// `-ln(-ln u)` for `u` strictly inside (0,1): both logarithms see positive
 /// normal numbers.
 #[inline(always)]
-fn gumbel<V: Vector>(u: V) -> V {
+pub fn gumbel<V: Vector>(u: V) -> V {
     let e = V::Elem::ln_normal_v(u).neg();
     V::Elem::ln_normal_v(e).neg()
 }
@@ -55,79 +73,86 @@ fn for_each_gumbel<V: Vector>(k: usize, rng: &mut V::Rng, mut f: impl FnMut(usiz
 #[inline(always)]
 pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
     let k = out.len();
-    for_each_gumbel::<V>(k, rng, #[inline(always)] |o, g| {
-        if o + LANES <= k {
-            g.store(&mut out[o..]);
-        } else {
-            g.store_partial(&mut out[o..]);
-        }
-    });
+    for_each_gumbel::<V>(
+        k,
+        rng,
+        #[inline(always)]
+        |o, g| {
+            if o + LANES <= k {
+                g.store(&mut out[o..]);
+            } else {
+                g.store_partial(&mut out[o..]);
+            }
+        },
+    );
 }
 
-/// Pass 1: `out = (logits + g) * inv_t`; returns `max out`.
+/// Pass 1: `out = (logits + g) * inv_t`; returns the lanewise max of `out`
+/// (reduce it with `reduce_max` / `reduce_max8`).
 #[inline(always)]
-fn perturb_row<V: Vector>(logits: &[V::Elem], inv_t: V::Elem, rng: &mut V::Rng, out: &mut [V::Elem]) -> V::Elem {
+pub fn perturb_row<V: Vector>(logits: &[V::Elem], inv_t: V::Elem, rng: &mut V::Rng, out: &mut [V::Elem]) -> V {
     let k = logits.len();
     let inv_t = V::splat(inv_t);
     let mut m = V::splat(V::Elem::NEG_INFINITY);
-    for_each_gumbel::<V>(k, rng, #[inline(always)] |o, g| {
-        if o + LANES <= k {
-            let z = V::load(&logits[o..]).add(g).mul(inv_t);
-            z.store(&mut out[o..]);
-            m = z.max(m);
-        } else {
-            let z = V::load_partial(&logits[o..], V::Elem::NEG_INFINITY).add(g).mul(inv_t);
-            z.store_partial(&mut out[o..k]);
-            m = z.max(m);
-        }
-    });
-    crate::simd::reduce_max(m)
+    for_each_gumbel::<V>(
+        k,
+        rng,
+        #[inline(always)]
+        |o, g| {
+            if o + LANES <= k {
+                let z = V::load(&logits[o..]).add(g).mul(inv_t);
+                z.store(&mut out[o..]);
+                m = z.max(m);
+            } else {
+                let z = V::load_partial(&logits[o..], V::Elem::NEG_INFINITY).add(g).mul(inv_t);
+                z.store_partial(&mut out[o..k]);
+                m = z.max(m);
+            }
+        },
+    );
+    m
 }
 
-/// One sample row of `kind` from normalised `logits`; `out` (and `hard`
-/// for [`SampleKind::Hard`]) as long as `logits`.
+/// Pass 2: `row = exp(row - m)`; returns the lanewise sum (reduce it with
+/// `reduce_add8`).
 #[inline(always)]
-pub fn sample_row<V: Vector>(
-    kind: SampleKind,
-    logits: &[V::Elem],
-    inv_t: V::Elem,
-    rng: &mut V::Rng,
-    out: &mut [V::Elem],
-    hard: &mut [V::Elem],
-) {
-    let k = logits.len();
-    let out = &mut out[..k];
-    let m = V::splat(perturb_row::<V>(logits, inv_t, rng, out));
-    match kind {
-        SampleKind::Log => {
-            let s = sum_map::<V>(out, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)));
-            let ln_s = V::splat(ln_scalar::<V>(s));
-            map_in_place::<V>(out, #[inline(always)] |z| z.sub(m).sub(ln_s));
-        }
-        SampleKind::Soft => {
-            let s = map_in_place_sum::<V>(out, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)));
-            let inv = V::splat(V::Elem::ONE / s);
-            map_in_place::<V>(out, #[inline(always)] |e| e.mul(inv));
-        }
-        SampleKind::Hard => {
-            let s = map_in_place_sum::<V>(out, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)));
-            let inv = V::splat(V::Elem::ONE / s);
-            let index = scale_and_argmax::<V>(out, inv);
-            let hard = &mut hard[..k];
-            hard.fill(V::Elem::ZERO);
-            hard[index] = V::Elem::ONE;
-        }
-    }
+pub fn exp_shift_row<V: Vector>(row: &mut [V::Elem], m: V::Elem) -> V {
+    let m = V::splat(m);
+    map_in_place_sum_vec::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)))
 }
 
-/// `row *= inv` and the first index of the largest scaled value.
+/// Pass 2 of a log-space sample: the lanewise sum of `exp(row - m)`, row
+/// unchanged.
 #[inline(always)]
-fn scale_and_argmax<V: Vector>(row: &mut [V::Elem], inv: V) -> usize {
+pub fn exp_shift_sum<V: Vector>(row: &[V::Elem], m: V::Elem) -> V {
+    let m = V::splat(m);
+    sum_map_vec::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)))
+}
+
+/// Pass 3 of a soft sample: `row *= inv`.
+#[inline(always)]
+pub fn scale_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) {
+    let inv = V::splat(inv);
+    map_in_place::<V>(row, #[inline(always)] |e| e.mul(inv));
+}
+
+/// Pass 3 of a log-space sample: `row = (row - m) - ln_s`.
+#[inline(always)]
+pub fn log_finish_row<V: Vector>(row: &mut [V::Elem], m: V::Elem, ln_s: V::Elem) {
+    let (m, ln_s) = (V::splat(m), V::splat(ln_s));
+    map_in_place::<V>(row, #[inline(always)] |z| z.sub(m).sub(ln_s));
+}
+
+/// Pass 3 of a hard sample: `row *= inv`; returns, per lane, the largest
+/// scaled value seen and its first index (as a float; exact below 2^24).
+#[inline(always)]
+pub fn scale_argmax_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) -> (V, V) {
     let k = row.len();
+    let inv = V::splat(inv);
     let mut best = V::splat(V::Elem::NEG_INFINITY);
     let mut best_index = V::splat(V::Elem::ZERO);
-    let iota: [V::Elem; LANES] = core::array::from_fn(#[inline(always)] |i| V::Elem::from_f64(i as f64));
-    let mut index_v = V::load(&iota);
+    let iota: [V::Elem; LANES] = core::array::from_fn(|i| V::Elem::from_f64(i as f64));
+    let mut index = V::load(&iota);
     let step = V::splat(V::Elem::from_f64(LANES as f64));
     let mut o = 0;
     while o < k {
@@ -143,18 +168,26 @@ fn scale_and_argmax<V: Vector>(row: &mut [V::Elem], inv: V) -> usize {
         };
         let greater = best.lt(y);
         best = V::select(greater, y, best);
-        best_index = V::select(greater, index_v, best_index);
-        index_v = index_v.add(step);
+        best_index = V::select(greater, index, best_index);
+        index = index.add(step);
         o += LANES;
     }
-    let (values, indices) = (best.to_array(), best_index.to_array());
-    let mut winner = 0;
+    (best, best_index)
+}
+
+/// For eight rows' `(best, best_index)` vectors, the first index of each
+/// row's maximum, as lane `r` of the result: the lanes are compared in
+/// order 0..8, a later lane winning on a larger value or an equal value at
+/// a smaller index.
+#[inline(always)]
+pub fn argmax8<V: Vector>(best: [V; LANES], best_index: [V; LANES]) -> V {
+    let (values, indices) = (V::transpose8(best), V::transpose8(best_index));
+    let (mut w, mut wi) = (values[0], indices[0]);
     for lane in 1..LANES {
-        let better = values[lane] > values[winner]
-            || (values[lane] == values[winner] && indices[lane] < indices[winner]);
-        if better {
-            winner = lane;
-        }
+        let (v, i) = (values[lane], indices[lane]);
+        let better = V::mask_or(w.lt(v), V::mask_and(v.eq(w), i.lt(wi)));
+        w = V::select(better, v, w);
+        wi = V::select(better, i, wi);
     }
-    indices[winner].to_f64() as usize
+    wi
 }

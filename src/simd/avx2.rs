@@ -216,9 +216,48 @@ impl Vector for Avx2F32 {
         unsafe { _mm256_and_ps(a, b) }
     }
     #[inline(always)]
+    fn mask_or(a: __m256, b: __m256) -> __m256 {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_or_ps(a, b) }
+    }
+    #[inline(always)]
     fn mask_any(m: __m256) -> bool {
         // SAFETY: see `splat`.
         unsafe { _mm256_movemask_ps(m) != 0 }
+    }
+    #[inline(always)]
+    fn transpose8(v: [Self; LANES]) -> [Self; LANES] {
+        // SAFETY: see `splat`. The usual unpack / shuffle / 128-bit permute
+        // transpose.
+        unsafe {
+            let r = v.map(|x| x.0);
+            let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+            let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+            let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+            let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+            let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+            let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+            let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+            let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+            let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+            let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+            let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+            let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+            let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+            let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+            let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+            let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+            [
+                Avx2F32(_mm256_permute2f128_ps::<0x20>(u0, u4)),
+                Avx2F32(_mm256_permute2f128_ps::<0x20>(u1, u5)),
+                Avx2F32(_mm256_permute2f128_ps::<0x20>(u2, u6)),
+                Avx2F32(_mm256_permute2f128_ps::<0x20>(u3, u7)),
+                Avx2F32(_mm256_permute2f128_ps::<0x31>(u0, u4)),
+                Avx2F32(_mm256_permute2f128_ps::<0x31>(u1, u5)),
+                Avx2F32(_mm256_permute2f128_ps::<0x31>(u2, u6)),
+                Avx2F32(_mm256_permute2f128_ps::<0x31>(u3, u7)),
+            ]
+        }
     }
     #[inline(always)]
     fn reduce_add(self) -> f32 {
@@ -445,6 +484,11 @@ impl Vector for Avx2F64 {
     fn mask_and(a: [__m256d; 2], b: [__m256d; 2]) -> [__m256d; 2] {
         // SAFETY: see above.
         unsafe { [_mm256_and_pd(a[0], b[0]), _mm256_and_pd(a[1], b[1])] }
+    }
+    #[inline(always)]
+    fn mask_or(a: [__m256d; 2], b: [__m256d; 2]) -> [__m256d; 2] {
+        // SAFETY: see above.
+        unsafe { [_mm256_or_pd(a[0], b[0]), _mm256_or_pd(a[1], b[1])] }
     }
     #[inline(always)]
     fn mask_any(m: [__m256d; 2]) -> bool {

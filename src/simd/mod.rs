@@ -170,8 +170,20 @@ pub trait Vector: Copy + Send + Sync {
     fn select(m: Self::Mask, a: Self, b: Self) -> Self;
     /// Lanewise `a & b`.
     fn mask_and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
+    /// Lanewise `a | b`.
+    fn mask_or(a: Self::Mask, b: Self::Mask) -> Self::Mask;
     /// `true` if any lane of `m` is set.
     fn mask_any(m: Self::Mask) -> bool;
+
+    /// The 8 x 8 transpose: lane `j` of output `i` is lane `i` of input `j`.
+    #[inline(always)]
+    fn transpose8(v: [Self; LANES]) -> [Self; LANES] {
+        let rows = v.map(Self::to_array);
+        core::array::from_fn(|i| {
+            let column: [Self::Elem; LANES] = core::array::from_fn(|j| rows[j][i]);
+            Self::load(&column)
+        })
+    }
 
     /// Sum of the lanes in the fixed tree
     /// `((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7))`.
@@ -190,6 +202,25 @@ pub trait Vector: Copy + Send + Sync {
     /// comes from generator lane `j`'s high bits, of the second from its low
     /// bits (f32, one step), or from a second step (f64).
     fn uniforms(rng: &mut Self::Rng) -> [Self; 2];
+}
+
+/// Lane `r` of the result is `v[r].reduce_add()`, bit for bit: eight
+/// horizontal sums at the cost of one transpose.
+#[inline(always)]
+pub fn reduce_add8<V: Vector>(v: [V; LANES]) -> V {
+    let t = V::transpose8(v);
+    t[0].add(t[4]).add(t[2].add(t[6])).add(t[1].add(t[5]).add(t[3].add(t[7])))
+}
+
+/// Lane `r` of the result is `reduce_max(v[r])`, bit for bit.
+#[inline(always)]
+pub fn reduce_max8<V: Vector>(v: [V; LANES]) -> V {
+    #[inline(always)]
+    fn m<V: Vector>(a: V, b: V) -> V {
+        V::select(b.lt(a), a, b)
+    }
+    let t = V::transpose8(v);
+    m(m(m(t[0], t[4]), m(t[2], t[6])), m(m(t[1], t[5]), m(t[3], t[7])))
 }
 
 /// Horizontal maximum with the NaN-propagating rule of [`Vector::max`],

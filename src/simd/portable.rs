@@ -120,6 +120,10 @@ impl Vector for PortableF32 {
         a & b
     }
     #[inline(always)]
+    fn mask_or(a: f32x8, b: f32x8) -> f32x8 {
+        a | b
+    }
+    #[inline(always)]
     fn mask_any(m: f32x8) -> bool {
         m.any()
     }
@@ -250,6 +254,10 @@ impl Vector for PortableF64 {
     #[inline(always)]
     fn mask_and(a: [f64x4; 2], b: [f64x4; 2]) -> [f64x4; 2] {
         [a[0] & b[0], a[1] & b[1]]
+    }
+    #[inline(always)]
+    fn mask_or(a: [f64x4; 2], b: [f64x4; 2]) -> [f64x4; 2] {
+        [a[0] | b[0], a[1] | b[1]]
     }
     #[inline(always)]
     fn mask_any(m: [f64x4; 2]) -> bool {

@@ -181,6 +181,14 @@ macro_rules! scalar_vector {
                 out
             }
             #[inline(always)]
+            fn mask_or(a: [bool; LANES], b: [bool; LANES]) -> [bool; LANES] {
+                let mut out = a;
+                for i in 0..LANES {
+                    out[i] = a[i] | b[i];
+                }
+                out
+            }
+            #[inline(always)]
             fn mask_any(m: [bool; LANES]) -> bool {
                 m.iter().any(#[inline(always)] |&b| b)
             }
