@@ -158,6 +158,8 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
         let mut rng = RowRng::<V::Rng>::new(self.seed, first_stream_row, k, T::STEPS_PER_DRAW);
         let group = group_rows(k);
         let zero = V::splat(T::ZERO);
+        // The parameter row of the next sample row, advanced without `%`.
+        let mut b = self.first_row % batch_rows;
         let mut g0 = 0;
         while g0 < rows {
             let n = group.min(rows - g0);
@@ -165,9 +167,9 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
             // Pass 1: perturbed logits and their maxima.
             let mut acc = [V::splat(T::NEG_INFINITY); LANES];
             for (r, a) in acc.iter_mut().enumerate().take(n) {
-                let b = (self.first_row + g0 + r) % batch_rows;
                 let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 { 0 } else { b }];
                 *a = perturb_row::<V>(&self.logits[b * k..(b + 1) * k], inv_t, rng.next_row(), &mut self.out[range(r)]);
+                b = if b + 1 == batch_rows { 0 } else { b + 1 };
             }
             let m = reduce_max8(acc).to_array();
             // Pass 2: exponentials and their sums.
@@ -287,10 +289,17 @@ impl<T: Real> DensityRows<'_, T> {
         let mut buf = vec![T::ZERO; padded * group];
         let zero = V::splat(T::ZERO);
         let ninf = V::splat(T::NEG_INFINITY);
+        // Parameter rows of the group, advanced without `%`.
+        let mut next_b = self.first_row % batch_rows;
         let mut g0 = 0;
         while g0 < rows {
             let n = group.min(rows - g0);
-            let param = |r: usize| (self.first_row + g0 + r) % batch_rows;
+            let mut params = [0usize; LANES];
+            for p in params.iter_mut().take(n) {
+                *p = next_b;
+                next_b = if next_b + 1 == batch_rows { 0 } else { next_b + 1 };
+            }
+            let param = |r: usize| params[r];
             let empty = PassA { s_max: ninf, ly_sum: zero, masked_mass: zero, bad: zero, total: zero };
             let mut a = [empty; LANES];
             for (r, a) in a.iter_mut().enumerate().take(n) {

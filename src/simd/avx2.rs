@@ -359,6 +359,24 @@ fn split_exponent_f64x4(v: __m256d) -> (__m256d, __m256d) {
     }
 }
 
+/// 4 x 4 transpose of doubles: output `j` is column `j` of `r`.
+#[inline(always)]
+fn transpose4_pd(r: [__m256d; 4]) -> [__m256d; 4] {
+    // SAFETY: AVX is enabled wherever this backend runs.
+    unsafe {
+        let t0 = _mm256_unpacklo_pd(r[0], r[1]);
+        let t1 = _mm256_unpackhi_pd(r[0], r[1]);
+        let t2 = _mm256_unpacklo_pd(r[2], r[3]);
+        let t3 = _mm256_unpackhi_pd(r[2], r[3]);
+        [
+            _mm256_permute2f128_pd::<0x20>(t0, t2),
+            _mm256_permute2f128_pd::<0x20>(t1, t3),
+            _mm256_permute2f128_pd::<0x31>(t0, t2),
+            _mm256_permute2f128_pd::<0x31>(t1, t3),
+        ]
+    }
+}
+
 impl Avx2F64 {
     #[inline(always)]
     fn both(self, b: Self, f: impl Fn(__m256d, __m256d) -> __m256d) -> Self {
@@ -494,6 +512,24 @@ impl Vector for Avx2F64 {
     fn mask_any(m: [__m256d; 2]) -> bool {
         // SAFETY: see above.
         unsafe { _mm256_movemask_pd(_mm256_or_pd(m[0], m[1])) != 0 }
+    }
+    #[inline(always)]
+    fn transpose8(v: [Self; LANES]) -> [Self; LANES] {
+        // Four 4 x 4 blocks: rows 0-3 / 4-7 by columns 0-3 / 4-7.
+        let a = transpose4_pd([v[0].0[0], v[1].0[0], v[2].0[0], v[3].0[0]]);
+        let b = transpose4_pd([v[0].0[1], v[1].0[1], v[2].0[1], v[3].0[1]]);
+        let c = transpose4_pd([v[4].0[0], v[5].0[0], v[6].0[0], v[7].0[0]]);
+        let d = transpose4_pd([v[4].0[1], v[5].0[1], v[6].0[1], v[7].0[1]]);
+        [
+            Avx2F64([a[0], c[0]]),
+            Avx2F64([a[1], c[1]]),
+            Avx2F64([a[2], c[2]]),
+            Avx2F64([a[3], c[3]]),
+            Avx2F64([b[0], d[0]]),
+            Avx2F64([b[1], d[1]]),
+            Avx2F64([b[2], d[2]]),
+            Avx2F64([b[3], d[3]]),
+        ]
     }
     #[inline(always)]
     fn reduce_add(self) -> f64 {
