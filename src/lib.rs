@@ -3,6 +3,7 @@
 
 mod dist;
 mod error;
+mod ffi;
 mod kernels;
 mod ops;
 mod par;

@@ -1,0 +1,1460 @@
+//! `relaxcat_dist_f32` / `relaxcat_dist_f64`: the distribution as an
+//! opaque, immutable handle.
+//!
+//! ```text
+//! new(ctx, B, K, temperature[1 or B], probs | logits (B x K, ld), flags)
+//! attributes: num_categories, batch_rows, temperature(_len), probs,
+//!             logits, param, validates
+//! samples (samples * B rows x K, row i from parameter row i % B):
+//!   rsample / sample / rsample_log / rsample_hard   from a generator
+//!   rsample_rows / rsample_log_rows / rsample_hard_rows
+//!                                   rows [begin, end) of a (seed, offset)
+//! log_prob / log_prob_x: N value rows (N a multiple of B) -> N numbers
+//! ```
+//!
+//! Each `_f32` function has an `_f64` twin; both call one generic helper.
+
+use super::buffer::{Mat, disjoint, handle, matrix, mul, out_param, row_range, vector};
+use super::context::{exec_of, relaxcat_context};
+use super::generator::relaxcat_generator;
+use super::status::{guard, relaxcat_status};
+use crate::Float;
+use crate::dist::{Param, RelaxedOneHotCategorical};
+use crate::error::{Error, ErrorKind, Result};
+use crate::rng::{Generator, Stream};
+use std::ops::Range;
+
+/// Which parameterisation a distribution was built from (see
+/// `RELAXCAT_PARAM_PROBS`, `RELAXCAT_PARAM_LOGITS`).
+pub type relaxcat_param = i32;
+
+/// The distribution was built from probabilities.
+pub const RELAXCAT_PARAM_PROBS: relaxcat_param = 0;
+/// The distribution was built from logits.
+pub const RELAXCAT_PARAM_LOGITS: relaxcat_param = 1;
+
+/// Flag for `relaxcat_dist_*_new`: skip the value checks of the parameters
+/// and of later `log_prob` values (shapes are always checked). Invalid
+/// values then give unspecified numbers, never undefined behaviour.
+pub const RELAXCAT_DIST_NO_VALIDATE: u32 = 1;
+
+/// A RelaxedOneHotCategorical distribution over `f32`: `B` parameter rows
+/// of `K` categories and a temperature (one, or one per row). Immutable.
+/// Created by `relaxcat_dist_f32_new`, freed by `relaxcat_dist_f32_free`.
+pub struct relaxcat_dist_f32 {
+    inner: RelaxedOneHotCategorical<f32>,
+}
+
+/// A RelaxedOneHotCategorical distribution over `f64`: `B` parameter rows
+/// of `K` categories and a temperature (one, or one per row). Immutable.
+/// Created by `relaxcat_dist_f64_new`, freed by `relaxcat_dist_f64_free`.
+pub struct relaxcat_dist_f64 {
+    inner: RelaxedOneHotCategorical<f64>,
+}
+
+/// What the generic helpers need of a handle type.
+trait DistHandle: Sized {
+    type T: Float + Default;
+    fn dist(&self) -> &RelaxedOneHotCategorical<Self::T>;
+    fn wrap(dist: RelaxedOneHotCategorical<Self::T>) -> Self;
+}
+
+impl DistHandle for relaxcat_dist_f32 {
+    type T = f32;
+    fn dist(&self) -> &RelaxedOneHotCategorical<f32> {
+        &self.inner
+    }
+    fn wrap(inner: RelaxedOneHotCategorical<f32>) -> Self {
+        relaxcat_dist_f32 { inner }
+    }
+}
+
+impl DistHandle for relaxcat_dist_f64 {
+    type T = f64;
+    fn dist(&self) -> &RelaxedOneHotCategorical<f64> {
+        &self.inner
+    }
+    fn wrap(inner: RelaxedOneHotCategorical<f64>) -> Self {
+        relaxcat_dist_f64 { inner }
+    }
+}
+
+/// Builds a distribution.
+///
+/// # Safety
+/// The pointers address the documented extents (the extern functions'
+/// contract).
+#[allow(clippy::too_many_arguments)]
+unsafe fn new<H: DistHandle>(
+    ctx: *const relaxcat_context,
+    batch_rows: usize,
+    k: usize,
+    temperature: *const H::T,
+    temperature_len: usize,
+    probs: *const H::T,
+    probs_ld: usize,
+    logits: *const H::T,
+    logits_ld: usize,
+    flags: u32,
+    out: *mut *mut H,
+) -> Result<()> {
+    let out = out_param("out", out)?;
+    if flags & !RELAXCAT_DIST_NO_VALIDATE != 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidOption,
+            format!(
+                "flags: unknown bits {:#x}; only RELAXCAT_DIST_NO_VALIDATE (1) is defined",
+                flags & !RELAXCAT_DIST_NO_VALIDATE
+            ),
+        ));
+    }
+    let (param, values) = match (probs.is_null(), logits.is_null()) {
+        (false, true) => (
+            Param::Probs,
+            matrix("probs", probs, batch_rows, k, probs_ld)?,
+        ),
+        (true, false) => (
+            Param::Logits,
+            matrix("logits", logits, batch_rows, k, logits_ld)?,
+        ),
+        (false, false) => {
+            return Err(Error::new(
+                ErrorKind::InvalidParameterChoice,
+                "probs and logits both given (non-NULL); pass exactly one and NULL for the other",
+            ));
+        }
+        (true, true) => {
+            return Err(Error::new(
+                ErrorKind::InvalidParameterChoice,
+                "probs and logits both NULL; pass exactly one",
+            ));
+        }
+    };
+    let temperature = vector("temperature", temperature, temperature_len)?;
+    // SAFETY: extents, NULL and alignment checked; readable per contract.
+    let values = unsafe { values.gather() };
+    // SAFETY: as above.
+    let temperature = unsafe { temperature.slice() };
+    let builder = RelaxedOneHotCategorical::<H::T>::builder(k)
+        .temperature(temperature)
+        .validate(flags & RELAXCAT_DIST_NO_VALIDATE == 0)
+        .exec(exec_of(ctx));
+    let builder = match param {
+        Param::Probs => builder.probs(&values),
+        Param::Logits => builder.logits(&values),
+    };
+    let dist = builder.build()?;
+    // SAFETY: `out` was checked non-NULL and aligned.
+    unsafe { out.write(Box::into_raw(Box::new(H::wrap(dist)))) };
+    Ok(())
+}
+
+/// Frees a handle made by `new`.
+///
+/// # Safety
+/// `dist` is NULL or from `new` and not yet freed.
+unsafe fn free<H>(dist: *mut H) -> Result<()> {
+    if !dist.is_null() {
+        // SAFETY: from `Box::into_raw` in `new`, freed once (contract).
+        drop(unsafe { Box::from_raw(dist) });
+    }
+    Ok(())
+}
+
+/// A copy of the distribution running on `ctx`.
+///
+/// # Safety
+/// `dist` is NULL or live; `ctx` NULL or live; `out` writable.
+unsafe fn with_context<H: DistHandle>(
+    dist: *const H,
+    ctx: *const relaxcat_context,
+    out: *mut *mut H,
+) -> Result<()> {
+    let dist = handle("dist", dist)?;
+    let out = out_param("out", out)?;
+    let copy = dist.dist().clone().with_exec(exec_of(ctx));
+    // SAFETY: `out` was checked non-NULL and aligned.
+    unsafe { out.write(Box::into_raw(Box::new(H::wrap(copy)))) };
+    Ok(())
+}
+
+/// Writes one attribute through `out`.
+///
+/// # Safety
+/// `dist` is NULL or live; `out` NULL or writable.
+unsafe fn attribute<H: DistHandle, V>(
+    dist: *const H,
+    out: *mut V,
+    get: impl FnOnce(&RelaxedOneHotCategorical<H::T>) -> V,
+) -> Result<()> {
+    let dist = handle("dist", dist)?;
+    let out = out_param("out", out)?;
+    let value = get(dist.dist());
+    // SAFETY: checked non-NULL and aligned.
+    unsafe { out.write(value) };
+    Ok(())
+}
+
+/// Copies the temperature (one or `B` values) to `out[0..out_len]`.
+///
+/// # Safety
+/// `out` addresses `out_len` writable elements.
+unsafe fn temperature<H: DistHandle>(dist: *const H, out: *mut H::T, out_len: usize) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let out = vector("out", out, out_len)?;
+    let t = dist.temperature();
+    if out_len != t.len() {
+        return Err(Error::shape(format!(
+            "out has {out_len} elements, but the distribution has {} temperature value(s) (relaxcat_dist_*_temperature_len)",
+            t.len()
+        )));
+    }
+    // SAFETY: checked extent; exclusive per contract.
+    unsafe {
+        out.fill(|out| {
+            out.copy_from_slice(t);
+            Ok(())
+        })
+    }
+}
+
+/// Copies a `B x K` parameter matrix to `out` with leading dimension
+/// `out_ld`.
+///
+/// # Safety
+/// `out` addresses the documented extent.
+unsafe fn parameter<H: DistHandle>(
+    dist: *const H,
+    out: *mut H::T,
+    out_ld: usize,
+    get: fn(&RelaxedOneHotCategorical<H::T>) -> &[H::T],
+) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let out = matrix("out", out, dist.batch_rows(), dist.num_categories(), out_ld)?;
+    let values = get(dist);
+    // SAFETY: checked extent; exclusive per contract.
+    unsafe {
+        out.fill(|out| {
+            out.copy_from_slice(values);
+            Ok(())
+        })
+    }
+}
+
+/// A sampling method that draws from a generator into one output.
+type DrawFn<T> = fn(&RelaxedOneHotCategorical<T>, &mut Generator, usize, &mut [T]) -> Result<()>;
+
+/// The `samples * B x K` output matrix of a draw.
+fn draw_matrix<T>(
+    dist: &RelaxedOneHotCategorical<impl Float>,
+    samples: usize,
+    name: &'static str,
+    out: *mut T,
+    out_ld: usize,
+) -> Result<Mat<*mut T>> {
+    let rows = mul("samples x batch rows", samples, dist.batch_rows())?;
+    matrix(name, out, rows, dist.num_categories(), out_ld)
+}
+
+/// `samples * B` rows drawn from `generator` into `out`.
+///
+/// # Safety
+/// Pointers live / addressing the documented extents.
+unsafe fn draw<H: DistHandle>(
+    f: DrawFn<H::T>,
+    dist: *const H,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut H::T,
+    out_ld: usize,
+) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let generator = handle("generator", generator)?;
+    let out = draw_matrix(dist, samples, "out", out, out_ld)?;
+    let mut generator = generator.lock();
+    // SAFETY: checked extent; exclusive per contract.
+    unsafe { out.fill(|out| f(dist, &mut generator, samples, out)) }
+}
+
+/// Straight-through samples from `generator` into `hard` and `soft`.
+///
+/// # Safety
+/// Pointers live / addressing the documented extents.
+#[allow(clippy::too_many_arguments)]
+unsafe fn draw_hard<H: DistHandle>(
+    dist: *const H,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    hard: *mut H::T,
+    hard_ld: usize,
+    soft: *mut H::T,
+    soft_ld: usize,
+) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let generator = handle("generator", generator)?;
+    let hard = draw_matrix(dist, samples, "hard", hard, hard_ld)?;
+    let soft = draw_matrix(dist, samples, "soft", soft, soft_ld)?;
+    disjoint(&hard.span, &[&soft.span])?;
+    let mut generator = generator.lock();
+    // SAFETY: checked extents; `hard` and `soft` are disjoint; exclusive
+    // per contract. The inner `fill` stores `soft` only once the sample
+    // succeeded, after which the outer one cannot fail.
+    unsafe {
+        hard.fill(|hard| {
+            soft.fill(|soft| dist.rsample_hard_into(&mut generator, samples, hard, soft))
+        })
+    }
+}
+
+/// A sampling method for a row range of a stream into one output.
+type RowsFn<T> = fn(&RelaxedOneHotCategorical<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
+
+/// The `(end - begin) x K` output of a row-range sample.
+fn rows_matrix<T>(
+    dist: &RelaxedOneHotCategorical<impl Float>,
+    rows: &Range<usize>,
+    name: &'static str,
+    out: *mut T,
+    out_ld: usize,
+) -> Result<Mat<*mut T>> {
+    matrix(
+        name,
+        out,
+        rows.end - rows.start,
+        dist.num_categories(),
+        out_ld,
+    )
+}
+
+/// Rows `[begin, end)` of the stream `(seed, offset)` into `out`.
+///
+/// # Safety
+/// Pointers live / addressing the documented extents.
+#[allow(clippy::too_many_arguments)]
+unsafe fn draw_rows<H: DistHandle>(
+    f: RowsFn<H::T>,
+    dist: *const H,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    out: *mut H::T,
+    out_ld: usize,
+) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let rows = row_range(row_begin, row_end)?;
+    let out = rows_matrix(dist, &rows, "out", out, out_ld)?;
+    // SAFETY: checked extent; exclusive per contract.
+    unsafe { out.fill(|out| f(dist, Stream::new(seed, offset), rows, out)) }
+}
+
+/// Straight-through rows `[begin, end)` of a stream.
+///
+/// # Safety
+/// Pointers live / addressing the documented extents.
+#[allow(clippy::too_many_arguments)]
+unsafe fn draw_hard_rows<H: DistHandle>(
+    dist: *const H,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    hard: *mut H::T,
+    hard_ld: usize,
+    soft: *mut H::T,
+    soft_ld: usize,
+) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let rows = row_range(row_begin, row_end)?;
+    let hard = rows_matrix(dist, &rows, "hard", hard, hard_ld)?;
+    let soft = rows_matrix(dist, &rows, "soft", soft, soft_ld)?;
+    disjoint(&hard.span, &[&soft.span])?;
+    let stream = Stream::new(seed, offset);
+    // SAFETY: as in `draw_hard`.
+    unsafe {
+        hard.fill(|hard| soft.fill(|soft| dist.rsample_hard_rows_into(stream, rows, hard, soft)))
+    }
+}
+
+/// A density method: value rows in, one number per row out.
+type DensityFn<T> = fn(&RelaxedOneHotCategorical<T>, &[T], &mut [T]) -> Result<()>;
+
+/// Log-densities of `value_rows` value rows into `out`.
+///
+/// # Safety
+/// Pointers live / addressing the documented extents.
+unsafe fn density<H: DistHandle>(
+    f: DensityFn<H::T>,
+    dist: *const H,
+    value_rows: usize,
+    value: *const H::T,
+    value_ld: usize,
+    out: *mut H::T,
+) -> Result<()> {
+    let dist = handle("dist", dist)?.dist();
+    let value = matrix("value", value, value_rows, dist.num_categories(), value_ld)?;
+    let out = vector("out", out, value_rows)?;
+    disjoint(&out.span, &[&value.span])?;
+    // SAFETY: checked extents; disjoint; readable / exclusive per contract.
+    let dense = unsafe { value.gather() };
+    // SAFETY: as above.
+    unsafe { out.fill(|out| f(dist, &dense, out)) }
+}
+
+/// The C code of a [`Param`].
+fn param_code(param: Param) -> relaxcat_param {
+    match param {
+        Param::Probs => RELAXCAT_PARAM_PROBS,
+        Param::Logits => RELAXCAT_PARAM_LOGITS,
+    }
+}
+
+/// Creates a distribution over `f32` with `batch_rows` (B) parameter rows
+/// of `k` (K) categories.
+///
+/// Parameters: pass exactly one of `probs` and `logits` and NULL for the
+/// other (both or neither is RELAXCAT_ERROR_INVALID_PARAMETER_CHOICE). The
+/// given one is a B x K matrix with leading dimension `probs_ld` /
+/// `logits_ld` (>= K; the other `_ld` is ignored): `probs` rows need not
+/// sum to 1; `logits` are unnormalised, and `-inf` masks a category.
+/// `temperature` holds `temperature_len` values: 1 (shared) or B (one per
+/// row). `flags` is 0 or RELAXCAT_DIST_NO_VALIDATE. `ctx` is NULL (every
+/// call on the caller's thread) or a context whose threads and backend the
+/// distribution keeps for all its calls.
+///
+/// Errors: K = 0 or B = 0, `temperature_len` not 1 or B, `_ld < K`
+/// (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `out` or
+/// `temperature` (NULL_POINTER); unknown flag bits (INVALID_OPTION); with
+/// validation on, a temperature not finite and > 0 (INVALID_TEMPERATURE),
+/// probs negative, non-finite or summing to 0 (INVALID_PROBS), logits NaN,
+/// `+inf` or all `-inf` in a row (INVALID_LOGITS). The message names the
+/// parameter, row and value. On error `*out` is not written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: the inputs are copied
+/// (borrowed for the call only); the caller owns `*out` and frees it with
+/// `relaxcat_dist_f32_free`; the context may be freed before the
+/// distribution. Aliasing: inputs may overlap each other.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_new(
+    ctx: *const relaxcat_context,
+    batch_rows: usize,
+    k: usize,
+    temperature: *const f32,
+    temperature_len: usize,
+    probs: *const f32,
+    probs_ld: usize,
+    logits: *const f32,
+    logits_ld: usize,
+    flags: u32,
+    out: *mut *mut relaxcat_dist_f32,
+) -> relaxcat_status {
+    guard("relaxcat_dist_f32_new", || {
+        // SAFETY: the caller's contract above is the helper's.
+        unsafe {
+            new(
+                ctx,
+                batch_rows,
+                k,
+                temperature,
+                temperature_len,
+                probs,
+                probs_ld,
+                logits,
+                logits_ld,
+                flags,
+                out,
+            )
+        }
+    })
+}
+
+/// Frees a distribution. NULL is allowed and does nothing.
+///
+/// # Safety
+/// Thread safety: no other call may be using `dist`. Ownership: takes back
+/// `dist`, which must come from `relaxcat_dist_f32_new` or
+/// `relaxcat_dist_f32_with_context` and not have been freed already.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_free(dist: *mut relaxcat_dist_f32) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_free", || unsafe { free(dist) })
+}
+
+/// Creates a copy of `dist` whose calls run on `ctx` (NULL: the caller's
+/// thread only) instead of the context it was built with. On error `*out`
+/// is not written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `ctx` are
+/// borrowed; the caller owns `*out` and frees it with
+/// `relaxcat_dist_f32_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_with_context(
+    dist: *const relaxcat_dist_f32,
+    ctx: *const relaxcat_context,
+    out: *mut *mut relaxcat_dist_f32,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_with_context", || unsafe {
+        with_context(dist, ctx, out)
+    })
+}
+
+/// Writes the number of categories K to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `size_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_num_categories(
+    dist: *const relaxcat_dist_f32,
+    out: *mut usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_num_categories", || unsafe {
+        attribute(dist, out, |d| d.num_categories())
+    })
+}
+
+/// Writes the number of parameter rows B to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `size_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_batch_rows(
+    dist: *const relaxcat_dist_f32,
+    out: *mut usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_batch_rows", || unsafe {
+        attribute(dist, out, |d| d.batch_rows())
+    })
+}
+
+/// Writes the number of temperature values (1, or B) to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `size_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_temperature_len(
+    dist: *const relaxcat_dist_f32,
+    out: *mut usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_temperature_len", || unsafe {
+        attribute(dist, out, |d| d.temperature().len())
+    })
+}
+
+/// Copies the temperature as given (1 value, or B) to `out`, which holds
+/// `out_len` floats; `out_len` must equal
+/// `relaxcat_dist_f32_temperature_len` (else INVALID_SHAPE, nothing
+/// written).
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `out` are
+/// borrowed for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_temperature(
+    dist: *const relaxcat_dist_f32,
+    out: *mut f32,
+    out_len: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_temperature", || unsafe {
+        temperature(dist, out, out_len)
+    })
+}
+
+/// Copies the normalised probabilities (B x K) to `out` with leading
+/// dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` floats.
+/// Masked categories are 0. On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `out` are
+/// borrowed for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_probs(
+    dist: *const relaxcat_dist_f32,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_probs", || unsafe {
+        parameter(dist, out, out_ld, |d| d.probs())
+    })
+}
+
+/// Copies the normalised logits (`ln probs`, B x K) to `out` with leading
+/// dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` floats.
+/// Masked categories are `-inf`. On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `out` are
+/// borrowed for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_logits(
+    dist: *const relaxcat_dist_f32,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_logits", || unsafe {
+        parameter(dist, out, out_ld, |d| d.logits())
+    })
+}
+
+/// Writes the parameterisation the distribution was built from
+/// (RELAXCAT_PARAM_PROBS or RELAXCAT_PARAM_LOGITS) to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `relaxcat_param`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_param(
+    dist: *const relaxcat_dist_f32,
+    out: *mut relaxcat_param,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_param", || unsafe {
+        attribute(dist, out, |d| param_code(d.param()))
+    })
+}
+
+/// Writes whether parameter and `log_prob` values are validated (1) or not
+/// (0, built with RELAXCAT_DIST_NO_VALIDATE) to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `int32_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_validates(
+    dist: *const relaxcat_dist_f32,
+    out: *mut i32,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_validates", || unsafe {
+        attribute(dist, out, |d| i32::from(d.validates()))
+    })
+}
+
+/// Draws `samples` x B relaxed samples `y` (points of the open simplex)
+/// into `out`, a (samples * B) x K matrix with leading dimension
+/// `out_ld >= K`: sample row `i` uses parameter row `i % B` and stream row
+/// `position + i` of `generator`, which then advances by samples * B rows
+/// (only on success). `out` holds `(samples * B - 1) * out_ld + K` floats
+/// (none, NULL allowed, when `samples = 0`). Contiguous rows
+/// (`out_ld == K`) are written in place and are fastest. Results depend
+/// only on the seed and stream rows, never on threads or backend. On
+/// error nothing is written and the generator does not move.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
+/// `generator` and `out` are borrowed for the call. Aliasing: `out` must
+/// not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_rsample(
+    dist: *const relaxcat_dist_f32,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_rsample", || unsafe {
+        draw(
+            RelaxedOneHotCategorical::rsample_into,
+            dist,
+            generator,
+            samples,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// A sample without gradient: the same values, sizes and rules as
+/// `relaxcat_dist_f32_rsample` (a C caller has no autograd; the two names
+/// mirror the Rust and Python APIs).
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
+/// `generator` and `out` are borrowed for the call. Aliasing: `out` must
+/// not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_sample(
+    dist: *const relaxcat_dist_f32,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_sample", || unsafe {
+        draw(
+            RelaxedOneHotCategorical::sample_into,
+            dist,
+            generator,
+            samples,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Log-space samples `x = ln y` (finite wherever the category is not
+/// masked, even when `y` underflows at low temperature; masked categories
+/// are `-inf`), with the sizes and rules of `relaxcat_dist_f32_rsample`.
+/// Score them with `relaxcat_dist_f32_log_prob_x`.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
+/// `generator` and `out` are borrowed for the call. Aliasing: `out` must
+/// not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_rsample_log(
+    dist: *const relaxcat_dist_f32,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_rsample_log", || unsafe {
+        draw(
+            RelaxedOneHotCategorical::rsample_log_into,
+            dist,
+            generator,
+            samples,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Straight-through samples: `soft` gets the relaxed samples (as
+/// `relaxcat_dist_f32_rsample`), `hard` the one-hot rows at each soft row's
+/// largest component (ties: lowest index). Both are (samples * B) x K
+/// matrices with their own leading dimension (>= K). On error nothing is
+/// written and the generator does not move.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: all
+/// pointers are borrowed for the call. Aliasing: `hard` and `soft` must not
+/// overlap (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_rsample_hard(
+    dist: *const relaxcat_dist_f32,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    hard: *mut f32,
+    hard_ld: usize,
+    soft: *mut f32,
+    soft_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_rsample_hard", || unsafe {
+        draw_hard(dist, generator, samples, hard, hard_ld, soft, soft_ld)
+    })
+}
+
+/// Stateless sampling: rows `[row_begin, row_end)` of the relaxed-sample
+/// sequence of the stream `(seed, offset)`, where sample row `j` uses
+/// parameter row `j % B` and stream index `offset + j`. Bit-identical to
+/// the same rows of any larger call (so a draw can be split across calls,
+/// threads or machines), and to `relaxcat_dist_f32_rsample` with a
+/// generator of `seed` at position `offset`. `out` is a
+/// (row_end - row_begin) x K matrix with leading dimension `out_ld >= K`.
+/// A reversed range is INVALID_SHAPE. On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
+/// `out` must not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_rsample_rows(
+    dist: *const relaxcat_dist_f32,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_rsample_rows", || unsafe {
+        draw_rows(
+            RelaxedOneHotCategorical::rsample_rows_into,
+            dist,
+            seed,
+            offset,
+            row_begin,
+            row_end,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Stateless log-space sampling: rows `[row_begin, row_end)` of the stream
+/// `(seed, offset)` as in `relaxcat_dist_f32_rsample_rows`, written as
+/// `x = ln y` as in `relaxcat_dist_f32_rsample_log`.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
+/// `out` must not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_rsample_log_rows(
+    dist: *const relaxcat_dist_f32,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_rsample_log_rows", || unsafe {
+        draw_rows(
+            RelaxedOneHotCategorical::rsample_log_rows_into,
+            dist,
+            seed,
+            offset,
+            row_begin,
+            row_end,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Stateless straight-through sampling: rows `[row_begin, row_end)` of the
+/// stream `(seed, offset)` as in `relaxcat_dist_f32_rsample_rows`, one-hot
+/// rows into `hard` and relaxed rows into `soft` as in
+/// `relaxcat_dist_f32_rsample_hard`.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: all pointers are borrowed for the call. Aliasing:
+/// `hard` and `soft` must not overlap (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_rsample_hard_rows(
+    dist: *const relaxcat_dist_f32,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    hard: *mut f32,
+    hard_ld: usize,
+    soft: *mut f32,
+    soft_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_rsample_hard_rows", || unsafe {
+        draw_hard_rows(
+            dist, seed, offset, row_begin, row_end, hard, hard_ld, soft, soft_ld,
+        )
+    })
+}
+
+/// Log-density of each of `value_rows` (N) value rows: `value` is an N x K
+/// matrix with leading dimension `value_ld >= K`, N a multiple of B (value
+/// row `i` is scored against parameter row `i % B`: broadcasting over
+/// sample dimensions); `out` receives N floats. A value with mass on a
+/// masked category, or an exact 0 on an unmasked one, scores `-inf`.
+/// Samples that underflowed are scored exactly on their log-space form by
+/// `relaxcat_dist_f32_log_prob_x`.
+///
+/// Errors: N not a multiple of B, `value_ld < K` (INVALID_SHAPE); with
+/// validation on, a value not finite, outside [0, 1], or a row not summing
+/// to 1 within a tolerance scaled by K and the precision (INVALID_VALUE,
+/// naming the row and category). On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: all pointers are borrowed for the call. Aliasing:
+/// `out` must not overlap `value` (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_log_prob(
+    dist: *const relaxcat_dist_f32,
+    value_rows: usize,
+    value: *const f32,
+    value_ld: usize,
+    out: *mut f32,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_log_prob", || unsafe {
+        density(
+            RelaxedOneHotCategorical::log_prob_into,
+            dist,
+            value_rows,
+            value,
+            value_ld,
+            out,
+        )
+    })
+}
+
+/// Log-density of log-space values `x = ln y` (the density of `x`, so
+/// `log_prob(y) = log_prob_x(ln y) - sum_k ln y_k`), with the shapes,
+/// broadcasting and rules of `relaxcat_dist_f32_log_prob`. Masked
+/// categories must be `-inf`; with validation on, values must be <= 0, not
+/// NaN, with `sum_k exp(x_k)` within tolerance of 1 (else INVALID_VALUE).
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: all pointers are borrowed for the call. Aliasing:
+/// `out` must not overlap `value` (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f32_log_prob_x(
+    dist: *const relaxcat_dist_f32,
+    value_rows: usize,
+    value: *const f32,
+    value_ld: usize,
+    out: *mut f32,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f32_log_prob_x", || unsafe {
+        density(
+            RelaxedOneHotCategorical::log_prob_x_into,
+            dist,
+            value_rows,
+            value,
+            value_ld,
+            out,
+        )
+    })
+}
+
+/// Creates a distribution over `f64` with `batch_rows` (B) parameter rows
+/// of `k` (K) categories.
+///
+/// Parameters: pass exactly one of `probs` and `logits` and NULL for the
+/// other (both or neither is RELAXCAT_ERROR_INVALID_PARAMETER_CHOICE). The
+/// given one is a B x K matrix with leading dimension `probs_ld` /
+/// `logits_ld` (>= K; the other `_ld` is ignored): `probs` rows need not
+/// sum to 1; `logits` are unnormalised, and `-inf` masks a category.
+/// `temperature` holds `temperature_len` values: 1 (shared) or B (one per
+/// row). `flags` is 0 or RELAXCAT_DIST_NO_VALIDATE. `ctx` is NULL (every
+/// call on the caller's thread) or a context whose threads and backend the
+/// distribution keeps for all its calls.
+///
+/// Errors: K = 0 or B = 0, `temperature_len` not 1 or B, `_ld < K`
+/// (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `out` or
+/// `temperature` (NULL_POINTER); unknown flag bits (INVALID_OPTION); with
+/// validation on, a temperature not finite and > 0 (INVALID_TEMPERATURE),
+/// probs negative, non-finite or summing to 0 (INVALID_PROBS), logits NaN,
+/// `+inf` or all `-inf` in a row (INVALID_LOGITS). The message names the
+/// parameter, row and value. On error `*out` is not written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: the inputs are copied
+/// (borrowed for the call only); the caller owns `*out` and frees it with
+/// `relaxcat_dist_f64_free`; the context may be freed before the
+/// distribution. Aliasing: inputs may overlap each other.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_new(
+    ctx: *const relaxcat_context,
+    batch_rows: usize,
+    k: usize,
+    temperature: *const f64,
+    temperature_len: usize,
+    probs: *const f64,
+    probs_ld: usize,
+    logits: *const f64,
+    logits_ld: usize,
+    flags: u32,
+    out: *mut *mut relaxcat_dist_f64,
+) -> relaxcat_status {
+    guard("relaxcat_dist_f64_new", || {
+        // SAFETY: the caller's contract above is the helper's.
+        unsafe {
+            new(
+                ctx,
+                batch_rows,
+                k,
+                temperature,
+                temperature_len,
+                probs,
+                probs_ld,
+                logits,
+                logits_ld,
+                flags,
+                out,
+            )
+        }
+    })
+}
+
+/// Frees a distribution. NULL is allowed and does nothing.
+///
+/// # Safety
+/// Thread safety: no other call may be using `dist`. Ownership: takes back
+/// `dist`, which must come from `relaxcat_dist_f64_new` or
+/// `relaxcat_dist_f64_with_context` and not have been freed already.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_free(dist: *mut relaxcat_dist_f64) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_free", || unsafe { free(dist) })
+}
+
+/// Creates a copy of `dist` whose calls run on `ctx` (NULL: the caller's
+/// thread only) instead of the context it was built with. On error `*out`
+/// is not written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `ctx` are
+/// borrowed; the caller owns `*out` and frees it with
+/// `relaxcat_dist_f64_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_with_context(
+    dist: *const relaxcat_dist_f64,
+    ctx: *const relaxcat_context,
+    out: *mut *mut relaxcat_dist_f64,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_with_context", || unsafe {
+        with_context(dist, ctx, out)
+    })
+}
+
+/// Writes the number of categories K to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `size_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_num_categories(
+    dist: *const relaxcat_dist_f64,
+    out: *mut usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_num_categories", || unsafe {
+        attribute(dist, out, |d| d.num_categories())
+    })
+}
+
+/// Writes the number of parameter rows B to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `size_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_batch_rows(
+    dist: *const relaxcat_dist_f64,
+    out: *mut usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_batch_rows", || unsafe {
+        attribute(dist, out, |d| d.batch_rows())
+    })
+}
+
+/// Writes the number of temperature values (1, or B) to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `size_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_temperature_len(
+    dist: *const relaxcat_dist_f64,
+    out: *mut usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_temperature_len", || unsafe {
+        attribute(dist, out, |d| d.temperature().len())
+    })
+}
+
+/// Copies the temperature as given (1 value, or B) to `out`, which holds
+/// `out_len` doubles; `out_len` must equal
+/// `relaxcat_dist_f64_temperature_len` (else INVALID_SHAPE, nothing
+/// written).
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `out` are
+/// borrowed for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_temperature(
+    dist: *const relaxcat_dist_f64,
+    out: *mut f64,
+    out_len: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_temperature", || unsafe {
+        temperature(dist, out, out_len)
+    })
+}
+
+/// Copies the normalised probabilities (B x K) to `out` with leading
+/// dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` doubles.
+/// Masked categories are 0. On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `out` are
+/// borrowed for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_probs(
+    dist: *const relaxcat_dist_f64,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_probs", || unsafe {
+        parameter(dist, out, out_ld, |d| d.probs())
+    })
+}
+
+/// Copies the normalised logits (`ln probs`, B x K) to `out` with leading
+/// dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` doubles.
+/// Masked categories are `-inf`. On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` and `out` are
+/// borrowed for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_logits(
+    dist: *const relaxcat_dist_f64,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_logits", || unsafe {
+        parameter(dist, out, out_ld, |d| d.logits())
+    })
+}
+
+/// Writes the parameterisation the distribution was built from
+/// (RELAXCAT_PARAM_PROBS or RELAXCAT_PARAM_LOGITS) to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `relaxcat_param`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_param(
+    dist: *const relaxcat_dist_f64,
+    out: *mut relaxcat_param,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_param", || unsafe {
+        attribute(dist, out, |d| param_code(d.param()))
+    })
+}
+
+/// Writes whether parameter and `log_prob` values are validated (1) or not
+/// (0, built with RELAXCAT_DIST_NO_VALIDATE) to `*out`.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
+/// `out` must point to a writable `int32_t`, not written on error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_validates(
+    dist: *const relaxcat_dist_f64,
+    out: *mut i32,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_validates", || unsafe {
+        attribute(dist, out, |d| i32::from(d.validates()))
+    })
+}
+
+/// Draws `samples` x B relaxed samples `y` (points of the open simplex)
+/// into `out`, a (samples * B) x K matrix with leading dimension
+/// `out_ld >= K`: sample row `i` uses parameter row `i % B` and stream row
+/// `position + i` of `generator`, which then advances by samples * B rows
+/// (only on success). `out` holds `(samples * B - 1) * out_ld + K` doubles
+/// (none, NULL allowed, when `samples = 0`). Contiguous rows
+/// (`out_ld == K`) are written in place and are fastest. Results depend
+/// only on the seed and stream rows, never on threads or backend. On
+/// error nothing is written and the generator does not move.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
+/// `generator` and `out` are borrowed for the call. Aliasing: `out` must
+/// not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_rsample(
+    dist: *const relaxcat_dist_f64,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_rsample", || unsafe {
+        draw(
+            RelaxedOneHotCategorical::rsample_into,
+            dist,
+            generator,
+            samples,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// A sample without gradient: the same values, sizes and rules as
+/// `relaxcat_dist_f64_rsample` (a C caller has no autograd; the two names
+/// mirror the Rust and Python APIs).
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
+/// `generator` and `out` are borrowed for the call. Aliasing: `out` must
+/// not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_sample(
+    dist: *const relaxcat_dist_f64,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_sample", || unsafe {
+        draw(
+            RelaxedOneHotCategorical::sample_into,
+            dist,
+            generator,
+            samples,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Log-space samples `x = ln y` (finite wherever the category is not
+/// masked, even when `y` underflows at low temperature; masked categories
+/// are `-inf`), with the sizes and rules of `relaxcat_dist_f64_rsample`.
+/// Score them with `relaxcat_dist_f64_log_prob_x`.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
+/// `generator` and `out` are borrowed for the call. Aliasing: `out` must
+/// not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log(
+    dist: *const relaxcat_dist_f64,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_rsample_log", || unsafe {
+        draw(
+            RelaxedOneHotCategorical::rsample_log_into,
+            dist,
+            generator,
+            samples,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Straight-through samples: `soft` gets the relaxed samples (as
+/// `relaxcat_dist_f64_rsample`), `hard` the one-hot rows at each soft row's
+/// largest component (ties: lowest index). Both are (samples * B) x K
+/// matrices with their own leading dimension (>= K). On error nothing is
+/// written and the generator does not move.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls; calls sharing `generator` serialise on it. Ownership: all
+/// pointers are borrowed for the call. Aliasing: `hard` and `soft` must not
+/// overlap (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard(
+    dist: *const relaxcat_dist_f64,
+    generator: *mut relaxcat_generator,
+    samples: usize,
+    hard: *mut f64,
+    hard_ld: usize,
+    soft: *mut f64,
+    soft_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_rsample_hard", || unsafe {
+        draw_hard(dist, generator, samples, hard, hard_ld, soft, soft_ld)
+    })
+}
+
+/// Stateless sampling: rows `[row_begin, row_end)` of the relaxed-sample
+/// sequence of the stream `(seed, offset)`, where sample row `j` uses
+/// parameter row `j % B` and stream index `offset + j`. Bit-identical to
+/// the same rows of any larger call (so a draw can be split across calls,
+/// threads or machines), and to `relaxcat_dist_f64_rsample` with a
+/// generator of `seed` at position `offset`. `out` is a
+/// (row_end - row_begin) x K matrix with leading dimension `out_ld >= K`.
+/// A reversed range is INVALID_SHAPE. On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
+/// `out` must not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_rsample_rows(
+    dist: *const relaxcat_dist_f64,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_rsample_rows", || unsafe {
+        draw_rows(
+            RelaxedOneHotCategorical::rsample_rows_into,
+            dist,
+            seed,
+            offset,
+            row_begin,
+            row_end,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Stateless log-space sampling: rows `[row_begin, row_end)` of the stream
+/// `(seed, offset)` as in `relaxcat_dist_f64_rsample_rows`, written as
+/// `x = ln y` as in `relaxcat_dist_f64_rsample_log`.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
+/// `out` must not be read or written by anyone else during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log_rows(
+    dist: *const relaxcat_dist_f64,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    out: *mut f64,
+    out_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_rsample_log_rows", || unsafe {
+        draw_rows(
+            RelaxedOneHotCategorical::rsample_log_rows_into,
+            dist,
+            seed,
+            offset,
+            row_begin,
+            row_end,
+            out,
+            out_ld,
+        )
+    })
+}
+
+/// Stateless straight-through sampling: rows `[row_begin, row_end)` of the
+/// stream `(seed, offset)` as in `relaxcat_dist_f64_rsample_rows`, one-hot
+/// rows into `hard` and relaxed rows into `soft` as in
+/// `relaxcat_dist_f64_rsample_hard`.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: all pointers are borrowed for the call. Aliasing:
+/// `hard` and `soft` must not overlap (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard_rows(
+    dist: *const relaxcat_dist_f64,
+    seed: u64,
+    offset: u64,
+    row_begin: usize,
+    row_end: usize,
+    hard: *mut f64,
+    hard_ld: usize,
+    soft: *mut f64,
+    soft_ld: usize,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_rsample_hard_rows", || unsafe {
+        draw_hard_rows(
+            dist, seed, offset, row_begin, row_end, hard, hard_ld, soft, soft_ld,
+        )
+    })
+}
+
+/// Log-density of each of `value_rows` (N) value rows: `value` is an N x K
+/// matrix with leading dimension `value_ld >= K`, N a multiple of B (value
+/// row `i` is scored against parameter row `i % B`: broadcasting over
+/// sample dimensions); `out` receives N doubles. A value with mass on a
+/// masked category, or an exact 0 on an unmasked one, scores `-inf`.
+/// Samples that underflowed are scored exactly on their log-space form by
+/// `relaxcat_dist_f64_log_prob_x`.
+///
+/// Errors: N not a multiple of B, `value_ld < K` (INVALID_SHAPE); with
+/// validation on, a value not finite, outside [0, 1], or a row not summing
+/// to 1 within a tolerance scaled by K and the precision (INVALID_VALUE,
+/// naming the row and category). On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: all pointers are borrowed for the call. Aliasing:
+/// `out` must not overlap `value` (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_log_prob(
+    dist: *const relaxcat_dist_f64,
+    value_rows: usize,
+    value: *const f64,
+    value_ld: usize,
+    out: *mut f64,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_log_prob", || unsafe {
+        density(
+            RelaxedOneHotCategorical::log_prob_into,
+            dist,
+            value_rows,
+            value,
+            value_ld,
+            out,
+        )
+    })
+}
+
+/// Log-density of log-space values `x = ln y` (the density of `x`, so
+/// `log_prob(y) = log_prob_x(ln y) - sum_k ln y_k`), with the shapes,
+/// broadcasting and rules of `relaxcat_dist_f64_log_prob`. Masked
+/// categories must be `-inf`; with validation on, values must be <= 0, not
+/// NaN, with `sum_k exp(x_k)` within tolerance of 1 (else INVALID_VALUE).
+///
+/// # Safety
+/// Thread safety: safe from any thread; `dist` may be shared by concurrent
+/// calls. Ownership: all pointers are borrowed for the call. Aliasing:
+/// `out` must not overlap `value` (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_dist_f64_log_prob_x(
+    dist: *const relaxcat_dist_f64,
+    value_rows: usize,
+    value: *const f64,
+    value_ld: usize,
+    out: *mut f64,
+) -> relaxcat_status {
+    // SAFETY: the caller's contract above is the helper's.
+    guard("relaxcat_dist_f64_log_prob_x", || unsafe {
+        density(
+            RelaxedOneHotCategorical::log_prob_x_into,
+            dist,
+            value_rows,
+            value,
+            value_ld,
+            out,
+        )
+    })
+}

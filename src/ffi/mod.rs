@@ -1,0 +1,33 @@
+//! The C ABI: the one place with `extern "C"` and raw pointers.
+//!
+//! ```text
+//! C call  ->  guard(name, || { ... })          catch_unwind: a panic is
+//!               |                              RELAXCAT_ERROR_INTERNAL
+//!               +- check handles, sizes (checked_mul), ld >= K, NULLs,
+//!               |  alignment, aliasing (pointer ranges)      -- no writes
+//!               +- gather strided inputs (ld > K) into a contiguous copy
+//!               +- call the Rust API into the caller's buffer (ld == K)
+//!               |  or a contiguous temporary (ld > K)        -- no writes
+//!               |  until the Rust API has checked everything
+//!               +- scatter the temporary into the strided output
+//!             <- status (ErrorKind code, 0 = OK); the thread-local last
+//!                error message names the function, parameter, row, value
+//! ```
+//!
+//! Handles are opaque boxes: a distribution (`relaxcat_dist_f32` /
+//! `relaxcat_dist_f64`) is immutable and may be shared by threads; a
+//! generator holds its position behind a mutex; a context holds an [`Exec`]
+//! (a thread count and a backend) and never the global rayon pool. The
+//! functions are written out one by one (not by macro) because cbindgen
+//! reads the source, not the expansion.
+//!
+//! [`Exec`]: crate::Exec
+
+#![allow(non_camel_case_types)]
+
+mod buffer;
+mod context;
+mod dist;
+mod generator;
+mod rows;
+mod status;

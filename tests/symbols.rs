@@ -1,0 +1,139 @@
+//! The shared library exports exactly the functions the header declares:
+//! no `relaxcat_*` function missing, no stray symbol (Rust internals,
+//! allocator shims) leaking into the dynamic symbol table.
+//!
+//! ```text
+//! nm -D --defined-only target/<profile>/librelaxcat.so  -> exported names
+//! include/relaxcat.h: "name(" after a return type, outside comments
+//! exported == declared, or the test lists both differences
+//! ```
+//!
+//! The library is the newer of `target/<profile>/librelaxcat.so` (from
+//! `cargo build`) and `target/<profile>/deps/librelaxcat.so` (what `cargo
+//! test` itself builds); `RELAXCAT_LIB` overrides the path.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn library() -> PathBuf {
+    if let Some(path) = std::env::var_os("RELAXCAT_LIB") {
+        return PathBuf::from(path);
+    }
+    // The test binary lives in target/<profile>/deps/.
+    let exe = std::env::current_exe().expect("test binary path");
+    let deps = exe.parent().expect("deps dir").to_path_buf();
+    let profile = deps.parent().expect("profile dir").to_path_buf();
+    let candidates = [profile.join("librelaxcat.so"), deps.join("librelaxcat.so")];
+    candidates
+        .into_iter()
+        .filter_map(|p| {
+            let modified = std::fs::metadata(&p).and_then(|m| m.modified()).ok()?;
+            Some((modified, p))
+        })
+        .max()
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| {
+            panic!(
+                "no librelaxcat.so under {}; run cargo build first",
+                profile.display()
+            )
+        })
+}
+
+/// Function names declared in the header: identifiers followed by `(` on
+/// declaration lines (outside comments and preprocessor lines).
+fn declared() -> BTreeSet<String> {
+    let header =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/relaxcat.h"))
+            .expect("read include/relaxcat.h");
+    let mut names = BTreeSet::new();
+    let mut in_comment = false;
+    for line in header.lines() {
+        let line = line.trim();
+        if in_comment {
+            in_comment = !line.contains("*/");
+            continue;
+        }
+        if line.starts_with("/*") {
+            in_comment = !line.contains("*/");
+            continue;
+        }
+        if line.starts_with('#') || line.starts_with("//") || line.starts_with('*') {
+            continue;
+        }
+        if let Some(open) = line.find('(') {
+            let head = &line[..open];
+            let name: String = head
+                .chars()
+                .rev()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            // A declaration has a return type before the name.
+            if !name.is_empty() && head.trim_end().len() > name.len() {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+fn exported(lib: &PathBuf) -> Option<BTreeSet<String>> {
+    let output = match Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(lib)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => {
+            eprintln!("skipped: cannot run nm ({e}); install binutils");
+            return None;
+        }
+    };
+    assert!(
+        output.status.success(),
+        "nm failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).expect("nm output is UTF-8");
+    Some(
+        text.lines()
+            // "ADDRESS TYPE NAME[@VERSION]": keep the name without version.
+            .filter_map(|l| l.split_whitespace().nth(2))
+            .map(|name| name.split('@').next().unwrap_or(name).to_string())
+            .collect(),
+    )
+}
+
+#[test]
+fn exported_symbols_are_exactly_the_header_functions() {
+    let declared = declared();
+    assert!(
+        declared.len() > 50,
+        "parsed only {} declarations from the header",
+        declared.len()
+    );
+    assert!(
+        declared.iter().all(|n| n.starts_with("relaxcat_")),
+        "{declared:?}"
+    );
+    let lib = library();
+    let Some(exported) = exported(&lib) else {
+        return;
+    };
+    let missing: Vec<_> = declared.difference(&exported).collect();
+    let extra: Vec<_> = exported.difference(&declared).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{}: declared but not exported: {missing:?}; exported but not declared: {extra:?}",
+        lib.display()
+    );
+    eprintln!(
+        "{}: {} functions, as declared",
+        lib.display(),
+        exported.len()
+    );
+}
