@@ -110,8 +110,9 @@ fn estrin<V: Vector, const N: usize>(x: V, coefficients: &[V::Elem; N]) -> V {
 /// `y * 2^n` for integral `n` in `[lo - mant - 1, hi + 1]`, rounding once.
 #[inline(always)]
 fn scale_by_pow2<V: Vector>(y: V, n: V, lo: V::Elem, hi: V::Elem) -> V {
-    let n1 = V::splat(lo).max(n).min(V::splat(hi));
-    // Written as splat(hi).min(..) would drop a NaN n; order keeps it.
+    // `splat(c).max(n)` returns n when n is NaN (the trait's rule), so a NaN
+    // passes both clamps.
+    let n1 = V::splat(hi).min(V::splat(lo).max(n));
     let n2 = n.sub(n1);
     y.mul(V::pow2i(n1)).mul(V::pow2i(n2))
 }
@@ -123,7 +124,7 @@ pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
     const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
     // Below -104 the result rounds to 0; above 88.8 it is inf. The operand
     // order lets a NaN through both clamps.
-    let x = V::splat(-104.0).max(x).min(V::splat(88.8));
+    let x = V::splat(88.8).min(V::splat(-104.0).max(x));
     let n = x.mul_add(V::splat(core::f32::consts::LOG2_E), V::splat(MAGIC)).sub(V::splat(MAGIC));
     let r = n.mul_add(V::splat(-LN2_HI_F32), x);
     let r = n.mul_add(V::splat(-LN2_LO_F32), r);
@@ -136,7 +137,7 @@ pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
 #[inline(always)]
 pub fn exp_f64<V: Vector<Elem = f64>>(x: V) -> V {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
-    let x = V::splat(-746.0).max(x).min(V::splat(709.8));
+    let x = V::splat(709.8).min(V::splat(-746.0).max(x));
     let n = x.mul_add(V::splat(core::f64::consts::LOG2_E), V::splat(MAGIC)).sub(V::splat(MAGIC));
     let r = n.mul_add(V::splat(-LN2_HI_F64), x);
     let r = n.mul_add(V::splat(-LN2_LO_F64), r);
