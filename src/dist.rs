@@ -102,13 +102,23 @@ impl<'a, T: Float> Builder<'a, T> {
             (Some(p), None) => (Param::Probs, p),
             (None, Some(l)) => (Param::Logits, l),
             (Some(_), Some(_)) => {
-                return Err(Error::new(ErrorKind::InvalidParameterChoice, "probs and logits both given; pass exactly one"));
+                return Err(Error::new(
+                    ErrorKind::InvalidParameterChoice,
+                    "probs and logits both given; pass exactly one",
+                ));
             }
             (None, None) => {
-                return Err(Error::new(ErrorKind::InvalidParameterChoice, "neither probs nor logits given; pass exactly one"));
+                return Err(Error::new(
+                    ErrorKind::InvalidParameterChoice,
+                    "neither probs nor logits given; pass exactly one",
+                ));
             }
         };
-        let name = if param == Param::Probs { "probs" } else { "logits" };
+        let name = if param == Param::Probs {
+            "probs"
+        } else {
+            "logits"
+        };
         if values.is_empty() || values.len() % k != 0 {
             return Err(Error::shape(format!(
                 "{name} has {} elements, not a positive multiple of K = {k}",
@@ -133,8 +143,10 @@ impl<'a, T: Float> Builder<'a, T> {
         row_map(&self.exec, to_logits, values, k, &mut logits);
         row_map(&self.exec, to_probs, values, k, &mut probs);
 
-        let unmasked: Vec<usize> =
-            logits.chunks_exact(k).map(|r| r.iter().filter(|&&l| l > T::NEG_INFINITY).count()).collect();
+        let unmasked: Vec<usize> = logits
+            .chunks_exact(k)
+            .map(|r| r.iter().filter(|&&l| l > T::NEG_INFINITY).count())
+            .collect();
         let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
         let log_norm = (0..batch_rows)
             .map(|b| {
@@ -160,27 +172,53 @@ impl<'a, T: Float> Builder<'a, T> {
 
 /// Runs a row map over `B x K` rows.
 fn row_map<T: Float>(exec: &Exec, kind: RowMapKind, input: &[T], k: usize, out: &mut [T]) {
-    let split = RowSplit { rows: input.len() / k, row_elements: k, first_stream_row: 0, block_rows: 1 };
+    let split = RowSplit {
+        rows: input.len() / k,
+        row_elements: k,
+        first_stream_row: 0,
+        block_rows: 1,
+    };
     run_rows(exec, split, [out], [k], |rows, [out]| {
         let input = &input[rows.start * k..rows.end * k];
-        dispatch(exec.backend(), RowMap { kind, input, out, k })
+        dispatch(
+            exec.backend(),
+            RowMap {
+                kind,
+                input,
+                out,
+                k,
+            },
+        )
     });
 }
 
 impl<T: Float> RelaxedOneHotCategorical<T> {
     /// A builder for `k` categories, validation on, default execution.
     pub fn builder<'a>(k: usize) -> Builder<'a, T> {
-        Builder { k, temperature: &[], probs: None, logits: None, validate: true, exec: Exec::default() }
+        Builder {
+            k,
+            temperature: &[],
+            probs: None,
+            logits: None,
+            validate: true,
+            exec: Exec::default(),
+        }
     }
 
     /// From logits (`B x K`) and a temperature (one, or one per row).
     pub fn from_logits(temperature: &[T], logits: &[T], k: usize) -> Result<Self> {
-        Self::builder(k).temperature(temperature).logits(logits).build()
+        Self::builder(k)
+            .temperature(temperature)
+            .logits(logits)
+            .build()
     }
 
     /// From probabilities (`B x K`) and a temperature (one, or one per row).
     pub fn from_probs(temperature: &[T], probs: &[T], k: usize) -> Result<Self> {
-        Self::builder(k).temperature(temperature).probs(probs).build()
+        Self::builder(k)
+            .temperature(temperature)
+            .probs(probs)
+            .build()
     }
 
     /// The number of categories `K`.
@@ -229,12 +267,30 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
         self
     }
 
-    fn sample_rows(&self, kind: SampleKind, stream: Stream, rows: Range<usize>, out: &mut [T], hard: &mut [T]) -> Result<()> {
+    fn sample_rows(
+        &self,
+        kind: SampleKind,
+        stream: Stream,
+        rows: Range<usize>,
+        out: &mut [T],
+        hard: &mut [T],
+    ) -> Result<()> {
         let k = self.k;
-        let n = rows.end.checked_sub(rows.start).ok_or_else(|| Error::shape(format!("rows {rows:?} is reversed")))?;
+        let n = rows
+            .end
+            .checked_sub(rows.start)
+            .ok_or_else(|| Error::shape(format!("rows {rows:?} is reversed")))?;
         let len = checked_product("sample rows x K", n, k)?;
         if out.len() != len {
-            return Err(Error::length(if kind == SampleKind::Hard { "soft output" } else { "output" }, out.len(), len));
+            return Err(Error::length(
+                if kind == SampleKind::Hard {
+                    "soft output"
+                } else {
+                    "output"
+                },
+                out.len(),
+                len,
+            ));
         }
         if kind == SampleKind::Hard && hard.len() != len {
             return Err(Error::length("hard output", hard.len(), len));
@@ -246,28 +302,41 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
             block_rows: rows_per_block(k),
         };
         let hard_width = if kind == SampleKind::Hard { k } else { 0 };
-        run_rows(&self.exec, split, [out, hard], [k, hard_width], |task, [out, hard]| {
-            dispatch(
-                self.exec.backend(),
-                SampleRows {
-                    kind,
-                    logits: &self.logits,
-                    inv_temperature: &self.inv_temperature,
-                    k,
-                    seed: stream.seed,
-                    stream_offset: stream.offset,
-                    first_row: rows.start + task.start,
-                    out,
-                    hard,
-                },
-            )
-        });
+        run_rows(
+            &self.exec,
+            split,
+            [out, hard],
+            [k, hard_width],
+            |task, [out, hard]| {
+                dispatch(
+                    self.exec.backend(),
+                    SampleRows {
+                        kind,
+                        logits: &self.logits,
+                        inv_temperature: &self.inv_temperature,
+                        k,
+                        seed: stream.seed,
+                        stream_offset: stream.offset,
+                        first_row: rows.start + task.start,
+                        out,
+                        hard,
+                    },
+                )
+            },
+        );
         Ok(())
     }
 
     /// Rows of a `samples x B` draw: `samples * B` rows from the generator's
     /// position, which then advances past them (only on success).
-    fn draw(&self, kind: SampleKind, generator: &mut Generator, samples: usize, out: &mut [T], hard: &mut [T]) -> Result<()> {
+    fn draw(
+        &self,
+        kind: SampleKind,
+        generator: &mut Generator,
+        samples: usize,
+        out: &mut [T],
+        hard: &mut [T],
+    ) -> Result<()> {
         let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
         let stream = Stream::new(generator.seed(), generator.position());
         self.sample_rows(kind, stream, 0..rows, out, hard)?;
@@ -277,12 +346,20 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
 
     fn alloc(&self, samples: usize) -> Result<Vec<T>> {
         let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        Ok(vec![T::ZERO; checked_product("sample rows x K", rows, self.k)?])
+        Ok(vec![
+            T::ZERO;
+            checked_product("sample rows x K", rows, self.k)?
+        ])
     }
 
     /// Writes `samples x B` relaxed samples (`out`: `samples * B * K`), row
     /// `i` from parameter row `i % B`, drawing from `generator`.
-    pub fn rsample_into(&self, generator: &mut Generator, samples: usize, out: &mut [T]) -> Result<()> {
+    pub fn rsample_into(
+        &self,
+        generator: &mut Generator,
+        samples: usize,
+        out: &mut [T],
+    ) -> Result<()> {
         self.draw(SampleKind::Soft, generator, samples, out, &mut [])
     }
 
@@ -296,13 +373,23 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     /// Rows `rows` of the sample sequence of `stream`: sample row `j` uses
     /// parameter row `j % B` and stream index `stream.offset + j`. Equal,
     /// bit for bit, to the same rows of any larger call.
-    pub fn rsample_rows_into(&self, stream: Stream, rows: Range<usize>, out: &mut [T]) -> Result<()> {
+    pub fn rsample_rows_into(
+        &self,
+        stream: Stream,
+        rows: Range<usize>,
+        out: &mut [T],
+    ) -> Result<()> {
         self.sample_rows(SampleKind::Soft, stream, rows, out, &mut [])
     }
 
     /// A sample without gradient: in this crate, the same values as
     /// [`rsample_into`](Self::rsample_into).
-    pub fn sample_into(&self, generator: &mut Generator, samples: usize, out: &mut [T]) -> Result<()> {
+    pub fn sample_into(
+        &self,
+        generator: &mut Generator,
+        samples: usize,
+        out: &mut [T],
+    ) -> Result<()> {
         self.rsample_into(generator, samples, out)
     }
 
@@ -313,13 +400,23 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
 
     /// Straight-through samples: `hard` gets the one-hot rows (first index
     /// of the largest `y`), `soft` the relaxed samples they came from.
-    pub fn rsample_hard_into(&self, generator: &mut Generator, samples: usize, hard: &mut [T], soft: &mut [T]) -> Result<()> {
+    pub fn rsample_hard_into(
+        &self,
+        generator: &mut Generator,
+        samples: usize,
+        hard: &mut [T],
+        soft: &mut [T],
+    ) -> Result<()> {
         self.draw(SampleKind::Hard, generator, samples, soft, hard)
     }
 
     /// [`rsample_hard_into`](Self::rsample_hard_into) into new `Vec`s
     /// `(hard, soft)`.
-    pub fn rsample_hard(&self, generator: &mut Generator, samples: usize) -> Result<(Vec<T>, Vec<T>)> {
+    pub fn rsample_hard(
+        &self,
+        generator: &mut Generator,
+        samples: usize,
+    ) -> Result<(Vec<T>, Vec<T>)> {
         let mut hard = self.alloc(samples)?;
         let mut soft = self.alloc(samples)?;
         self.rsample_hard_into(generator, samples, &mut hard, &mut soft)?;
@@ -327,13 +424,24 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     }
 
     /// Rows `rows` of the straight-through sample sequence of `stream`.
-    pub fn rsample_hard_rows_into(&self, stream: Stream, rows: Range<usize>, hard: &mut [T], soft: &mut [T]) -> Result<()> {
+    pub fn rsample_hard_rows_into(
+        &self,
+        stream: Stream,
+        rows: Range<usize>,
+        hard: &mut [T],
+        soft: &mut [T],
+    ) -> Result<()> {
         self.sample_rows(SampleKind::Hard, stream, rows, soft, hard)
     }
 
     /// Log-space samples `x = ln y`, finite wherever the category is not
     /// masked even when `y` underflows (low temperatures).
-    pub fn rsample_log_into(&self, generator: &mut Generator, samples: usize, out: &mut [T]) -> Result<()> {
+    pub fn rsample_log_into(
+        &self,
+        generator: &mut Generator,
+        samples: usize,
+        out: &mut [T],
+    ) -> Result<()> {
         self.draw(SampleKind::Log, generator, samples, out, &mut [])
     }
 
@@ -345,15 +453,27 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     }
 
     /// Rows `rows` of the log-space sample sequence of `stream`.
-    pub fn rsample_log_rows_into(&self, stream: Stream, rows: Range<usize>, out: &mut [T]) -> Result<()> {
+    pub fn rsample_log_rows_into(
+        &self,
+        stream: Stream,
+        rows: Range<usize>,
+        out: &mut [T],
+    ) -> Result<()> {
         self.sample_rows(SampleKind::Log, stream, rows, out, &mut [])
     }
 
     fn density(&self, log_space: bool, value: &[T], out: &mut [T]) -> Result<()> {
         let k = self.k;
-        let name = if log_space { "log-space value" } else { "value" };
+        let name = if log_space {
+            "log-space value"
+        } else {
+            "value"
+        };
         if value.len() % k != 0 {
-            return Err(Error::shape(format!("{name} has {} elements, not a multiple of K = {k}", value.len())));
+            return Err(Error::shape(format!(
+                "{name} has {} elements, not a multiple of K = {k}",
+                value.len()
+            )));
         }
         let n = value.len() / k;
         if n % self.batch_rows != 0 {
@@ -367,31 +487,50 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
         }
         let mut result = vec![T::ZERO; n];
         let mut totals = vec![T::ZERO; if self.validate { n } else { 0 }];
-        let split = RowSplit { rows: n, row_elements: k, first_stream_row: 0, block_rows: 1 };
+        let split = RowSplit {
+            rows: n,
+            row_elements: k,
+            first_stream_row: 0,
+            block_rows: 1,
+        };
         let total_width = usize::from(self.validate);
-        run_rows(&self.exec, split, [&mut result, &mut totals], [1, total_width], |rows, [out, totals]| {
-            dispatch(
-                self.exec.backend(),
-                DensityRows {
-                    log_space,
-                    validate: self.validate,
-                    logits: &self.logits,
-                    temperature: &self.temperature,
-                    log_norm: &self.log_norm,
-                    unmasked: &self.unmasked,
-                    k,
-                    first_row: rows.start,
-                    value: &value[rows.start * k..rows.end * k],
-                    out,
-                    totals,
-                },
-            )
-        });
+        run_rows(
+            &self.exec,
+            split,
+            [&mut result, &mut totals],
+            [1, total_width],
+            |rows, [out, totals]| {
+                dispatch(
+                    self.exec.backend(),
+                    DensityRows {
+                        log_space,
+                        validate: self.validate,
+                        logits: &self.logits,
+                        temperature: &self.temperature,
+                        log_norm: &self.log_norm,
+                        unmasked: &self.unmasked,
+                        k,
+                        first_row: rows.start,
+                        value: &value[rows.start * k..rows.end * k],
+                        out,
+                        totals,
+                    },
+                )
+            },
+        );
         if self.validate {
             let tolerance = validate::value_tolerance::<T>(k);
-            let bad = totals.iter().position(|t| !((t.to_f64() - 1.0).abs() <= tolerance));
+            let bad = totals
+                .iter()
+                .position(|t| t.is_nan() || (t.to_f64() - 1.0).abs() > tolerance);
             if let Some(row) = bad {
-                return Err(validate::value_error(name, row, &value[row * k..(row + 1) * k], totals[row], log_space));
+                return Err(validate::value_error(
+                    name,
+                    row,
+                    &value[row * k..(row + 1) * k],
+                    totals[row],
+                    log_space,
+                ));
             }
         }
         out.copy_from_slice(&result);

@@ -47,7 +47,10 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into() }
+        Error {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The class of the error.
@@ -66,7 +69,10 @@ impl Error {
 
     /// `what` does not fit `usize` (the product of `a` and `b`).
     pub(crate) fn overflow(what: &str, a: usize, b: usize) -> Error {
-        Error::new(ErrorKind::SizeOverflow, format!("{what}: {a} x {b} overflows usize"))
+        Error::new(
+            ErrorKind::SizeOverflow,
+            format!("{what}: {a} x {b} overflows usize"),
+        )
     }
 
     /// A buffer `name` of `got` elements where `expected` were needed.

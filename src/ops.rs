@@ -1,19 +1,22 @@
 //! The row kernels as stateless functions: `logsumexp`, `softmax`,
 //! `log_softmax` over `rows x K` row-major inputs, and Gumbel noise.
 
+use crate::Float;
 use crate::error::{Error, Result};
 use crate::kernels::batch::{GumbelRows, LogSumExpRows, RowMap, RowMapKind};
 use crate::par::{Exec, RowSplit, run_rows};
 use crate::rng::{Stream, rows_per_block};
 use crate::simd::dispatch::dispatch;
-use crate::Float;
 
 fn rows_of<T>(name: &str, input: &[T], k: usize) -> Result<usize> {
     if k == 0 {
         return Err(Error::shape("K is 0; rows must have at least one element"));
     }
     if input.len() % k != 0 {
-        return Err(Error::shape(format!("{name} has {} elements, not a multiple of K = {k}", input.len())));
+        return Err(Error::shape(format!(
+            "{name} has {} elements, not a multiple of K = {k}",
+            input.len()
+        )));
     }
     Ok(input.len() / k)
 }
@@ -25,21 +28,52 @@ pub fn logsumexp_rows<T: Float>(exec: &Exec, input: &[T], k: usize, out: &mut [T
     if out.len() != rows {
         return Err(Error::length("output", out.len(), rows));
     }
-    let split = RowSplit { rows, row_elements: k, first_stream_row: 0, block_rows: 1 };
+    let split = RowSplit {
+        rows,
+        row_elements: k,
+        first_stream_row: 0,
+        block_rows: 1,
+    };
     run_rows(exec, split, [out], [1], |r, [out]| {
-        dispatch(exec.backend(), LogSumExpRows { input: &input[r.start * k..r.end * k], out, k })
+        dispatch(
+            exec.backend(),
+            LogSumExpRows {
+                input: &input[r.start * k..r.end * k],
+                out,
+                k,
+            },
+        )
     });
     Ok(())
 }
 
-fn map_rows<T: Float>(exec: &Exec, kind: RowMapKind, input: &[T], k: usize, out: &mut [T]) -> Result<()> {
+fn map_rows<T: Float>(
+    exec: &Exec,
+    kind: RowMapKind,
+    input: &[T],
+    k: usize,
+    out: &mut [T],
+) -> Result<()> {
     rows_of("input", input, k)?;
     if out.len() != input.len() {
         return Err(Error::length("output", out.len(), input.len()));
     }
-    let split = RowSplit { rows: input.len() / k, row_elements: k, first_stream_row: 0, block_rows: 1 };
+    let split = RowSplit {
+        rows: input.len() / k,
+        row_elements: k,
+        first_stream_row: 0,
+        block_rows: 1,
+    };
     run_rows(exec, split, [out], [k], |r, [out]| {
-        dispatch(exec.backend(), RowMap { kind, input: &input[r.start * k..r.end * k], out, k })
+        dispatch(
+            exec.backend(),
+            RowMap {
+                kind,
+                input: &input[r.start * k..r.end * k],
+                out,
+                k,
+            },
+        )
     });
     Ok(())
 }
@@ -61,11 +95,21 @@ pub fn log_softmax_rows<T: Float>(exec: &Exec, input: &[T], k: usize, out: &mut 
 /// the logits for that stream row.
 pub fn gumbel_rows<T: Float>(exec: &Exec, stream: Stream, k: usize, out: &mut [T]) -> Result<()> {
     let rows = rows_of("output", out, k)?;
-    let split = RowSplit { rows, row_elements: k, first_stream_row: stream.offset, block_rows: rows_per_block(k) };
+    let split = RowSplit {
+        rows,
+        row_elements: k,
+        first_stream_row: stream.offset,
+        block_rows: rows_per_block(k),
+    };
     run_rows(exec, split, [out], [k], |r, [out]| {
         dispatch(
             exec.backend(),
-            GumbelRows { seed: stream.seed, first_stream_row: stream.offset.wrapping_add(r.start as u64), k, out },
+            GumbelRows {
+                seed: stream.seed,
+                first_stream_row: stream.offset.wrapping_add(r.start as u64),
+                k,
+                out,
+            },
         )
     });
     Ok(())

@@ -49,7 +49,10 @@ pub struct Exec {
 
 impl Default for Exec {
     fn default() -> Exec {
-        Exec { backend: Backend::default_choice(), threads: Threads::Current }
+        Exec {
+            backend: Backend::default_choice(),
+            threads: Threads::Current,
+        }
     }
 }
 
@@ -61,21 +64,34 @@ impl Exec {
 
     /// The default backend on the caller's thread only.
     pub fn serial() -> Exec {
-        Exec { threads: Threads::Serial, ..Exec::default() }
+        Exec {
+            threads: Threads::Serial,
+            ..Exec::default()
+        }
     }
 
     /// Runs on `n` threads: 1 is the caller's thread, more builds a pool
     /// owned by this `Exec` (and its clones).
     pub fn with_threads(self, n: usize) -> Result<Exec> {
         let threads = match n {
-            0 => return Err(Error::new(ErrorKind::InvalidOption, "threads: 0 is not a thread count (use 1 for the caller's thread)")),
+            0 => {
+                return Err(Error::new(
+                    ErrorKind::InvalidOption,
+                    "threads: 0 is not a thread count (use 1 for the caller's thread)",
+                ));
+            }
             1 => Threads::Serial,
             n => Threads::Pool(Arc::new(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(n)
                     .thread_name(|i| format!("relaxcat-{i}"))
                     .build()
-                    .map_err(|e| Error::new(ErrorKind::InvalidOption, format!("threads: cannot build a pool of {n}: {e}")))?,
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorKind::InvalidOption,
+                            format!("threads: cannot build a pool of {n}: {e}"),
+                        )
+                    })?,
             )),
         };
         Ok(Exec { threads, ..self })
@@ -83,7 +99,10 @@ impl Exec {
 
     /// Runs on `pool`.
     pub fn with_pool(self, pool: Arc<rayon::ThreadPool>) -> Exec {
-        Exec { threads: Threads::Pool(pool), ..self }
+        Exec {
+            threads: Threads::Pool(pool),
+            ..self
+        }
     }
 
     /// Uses `backend`; an error if this CPU cannot run it.
@@ -175,7 +194,11 @@ pub(crate) fn run_rows<T: Send, const N: usize>(
         }
         tasks.push((start..end, mine));
     }
-    let run = || tasks.into_par_iter().for_each(|(rows, outs)| task(rows, outs));
+    let run = || {
+        tasks
+            .into_par_iter()
+            .for_each(|(rows, outs)| task(rows, outs))
+    };
     match &exec.threads {
         Threads::Pool(pool) => pool.install(run),
         _ => run(),

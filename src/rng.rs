@@ -137,7 +137,13 @@ impl<R: RngLanes> RowRng<R> {
         let block = first_row / rows_per_block;
         let mut lanes = R::from_states(&block_states(seed, block));
         lanes.skip((first_row % rows_per_block) * steps_per_row);
-        RowRng { seed, rows_per_block, block, next_row: first_row, lanes }
+        RowRng {
+            seed,
+            rows_per_block,
+            block,
+            next_row: first_row,
+            lanes,
+        }
     }
 
     /// The lanes for the next row; the caller draws exactly

@@ -30,12 +30,17 @@ impl<T: Real> Kernel<T> for MathKernel<'_, T> {
     #[inline(always)]
     fn run<V: Vector<Elem = T>>(self) {
         let f = self.f;
-        crate::kernels::rowops::map_into::<V>(self.input, self.out, #[inline(always)] |x: V| match f {
-            MathFn::Exp => T::exp_v(x),
-            MathFn::Ln => T::ln_v(x),
-            MathFn::LnNormal => T::ln_normal_v(x),
-            MathFn::Gumbel => T::ln_normal_v(T::ln_normal_v(x).neg()).neg(),
-        });
+        crate::kernels::rowops::map_into::<V>(
+            self.input,
+            self.out,
+            #[inline(always)]
+            |x: V| match f {
+                MathFn::Exp => T::exp_v(x),
+                MathFn::Ln => T::ln_v(x),
+                MathFn::LnNormal => T::ln_normal_v(x),
+                MathFn::Gumbel => T::ln_normal_v(T::ln_normal_v(x).neg()).neg(),
+            },
+        );
     }
 }
 

@@ -15,7 +15,11 @@ pub(crate) fn temperature<T: Real>(t: &[T], batch_rows: usize, validate: bool) -
         )));
     }
     if validate {
-        if let Some((row, &v)) = t.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v > T::ZERO)) {
+        if let Some((row, &v)) = t
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v > T::ZERO))
+        {
             return Err(Error::new(
                 ErrorKind::InvalidTemperature,
                 format!("temperature: row {row} is {v:?}; temperatures must be finite and > 0"),
@@ -28,7 +32,11 @@ pub(crate) fn temperature<T: Real>(t: &[T], batch_rows: usize, validate: bool) -
 /// Probs rows: every entry finite and `>= 0`, every row sum `> 0` and finite.
 pub(crate) fn probs<T: Real>(p: &[T], k: usize) -> Result<()> {
     for (row, r) in p.chunks_exact(k).enumerate() {
-        if let Some((c, &v)) = r.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= T::ZERO)) {
+        if let Some((c, &v)) = r
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v >= T::ZERO))
+        {
             return Err(Error::new(
                 ErrorKind::InvalidProbs,
                 format!("probs: row {row}, category {c} is {v:?}; probs must be finite and >= 0"),
@@ -38,7 +46,9 @@ pub(crate) fn probs<T: Real>(p: &[T], k: usize) -> Result<()> {
         if !(sum > 0.0 && T::from_f64(sum).is_finite()) {
             return Err(Error::new(
                 ErrorKind::InvalidProbs,
-                format!("probs: row {row} sums to {sum:e}; a probs row must have a finite, positive sum"),
+                format!(
+                    "probs: row {row} sums to {sum:e}; a probs row must have a finite, positive sum"
+                ),
             ));
         }
     }
@@ -48,7 +58,11 @@ pub(crate) fn probs<T: Real>(p: &[T], k: usize) -> Result<()> {
 /// Logits rows: no NaN, no `+inf`, not every entry `-inf`.
 pub(crate) fn logits<T: Real>(l: &[T], k: usize) -> Result<()> {
     for (row, r) in l.chunks_exact(k).enumerate() {
-        if let Some((c, &v)) = r.iter().enumerate().find(|(_, v)| v.is_nan() || **v == T::INFINITY) {
+        if let Some((c, &v)) = r
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.is_nan() || **v == T::INFINITY)
+        {
             return Err(Error::new(
                 ErrorKind::InvalidLogits,
                 format!("logits: row {row}, category {c} is {v:?}; logits must not be NaN or +inf"),
@@ -57,7 +71,9 @@ pub(crate) fn logits<T: Real>(l: &[T], k: usize) -> Result<()> {
         if r.iter().all(|&v| v == T::NEG_INFINITY) {
             return Err(Error::new(
                 ErrorKind::InvalidLogits,
-                format!("logits: row {row} is -inf everywhere; at least one category must be possible"),
+                format!(
+                    "logits: row {row} is -inf everywhere; at least one category must be possible"
+                ),
             ));
         }
     }
@@ -73,16 +89,29 @@ pub fn value_tolerance<T: Real>(k: usize) -> f64 {
 
 /// The error for value row `row`, whose kernel total was `total` (NaN when
 /// some element was out of range).
-pub(crate) fn value_error<T: Real>(name: &str, row: usize, values: &[T], total: T, log_space: bool) -> Error {
-    let bad = values
-        .iter()
-        .enumerate()
-        .find(|(_, v)| if log_space { !(**v <= T::ZERO) } else { !(**v >= T::ZERO && **v <= T::ONE) });
+pub(crate) fn value_error<T: Real>(
+    name: &str,
+    row: usize,
+    values: &[T],
+    total: T,
+    log_space: bool,
+) -> Error {
+    let bad = values.iter().enumerate().find(|(_, v)| {
+        if log_space {
+            !(**v <= T::ZERO)
+        } else {
+            !(**v >= T::ZERO && **v <= T::ONE)
+        }
+    });
     let message = match bad {
         Some((c, v)) if log_space => {
-            format!("{name}: row {row}, category {c} is {v:?}; log-space values must be <= 0 and not NaN")
+            format!(
+                "{name}: row {row}, category {c} is {v:?}; log-space values must be <= 0 and not NaN"
+            )
         }
-        Some((c, v)) => format!("{name}: row {row}, category {c} is {v:?}; values must be finite and in [0, 1]"),
+        Some((c, v)) => {
+            format!("{name}: row {row}, category {c} is {v:?}; values must be finite and in [0, 1]")
+        }
         None => {
             let what = if log_space { "sum of exp" } else { "sum" };
             format!(

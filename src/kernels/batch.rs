@@ -6,8 +6,8 @@ use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a,
 use super::logsumexp::{log_softmax_row, normalise_probs_row, probs_to_logits_row, softmax_row};
 use super::rowops::max_vec;
 use super::sample::{
-    SampleKind, argmax8, exp_shift_row, exp_shift_sum, group_rows, gumbel_row, log_finish_row, perturb_row, scale_argmax_row,
-    scale_row,
+    SampleKind, argmax8, exp_shift_row, exp_shift_sum, group_rows, gumbel_row, log_finish_row,
+    perturb_row, scale_argmax_row, scale_row,
 };
 use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
@@ -41,7 +41,11 @@ impl<T: Real> Kernel<T> for RowMap<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<V: Vector<Elem = T>>(self) {
-        for (row, out) in self.input.chunks_exact(self.k).zip(self.out.chunks_exact_mut(self.k)) {
+        for (row, out) in self
+            .input
+            .chunks_exact(self.k)
+            .zip(self.out.chunks_exact_mut(self.k))
+        {
             match self.kind {
                 RowMapKind::Softmax => softmax_row::<V>(row, out),
                 RowMapKind::LogSoftmax => log_softmax_row::<V>(row, out),
@@ -117,7 +121,8 @@ impl<T: Real> Kernel<T> for GumbelRows<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<V: Vector<Elem = T>>(self) {
-        let mut rng = RowRng::<V::Rng>::new(self.seed, self.first_stream_row, self.k, T::STEPS_PER_DRAW);
+        let mut rng =
+            RowRng::<V::Rng>::new(self.seed, self.first_stream_row, self.k, T::STEPS_PER_DRAW);
         for out in self.out.chunks_exact_mut(self.k) {
             gumbel_row::<V>(rng.next_row(), out);
         }
@@ -167,8 +172,17 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
             // Pass 1: perturbed logits and their maxima.
             let mut acc = [V::splat(T::NEG_INFINITY); LANES];
             for (r, a) in acc.iter_mut().enumerate().take(n) {
-                let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 { 0 } else { b }];
-                *a = perturb_row::<V>(&self.logits[b * k..(b + 1) * k], inv_t, rng.next_row(), &mut self.out[range(r)]);
+                let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 {
+                    0
+                } else {
+                    b
+                }];
+                *a = perturb_row::<V>(
+                    &self.logits[b * k..(b + 1) * k],
+                    inv_t,
+                    rng.next_row(),
+                    &mut self.out[range(r)],
+                );
                 b = if b + 1 == batch_rows { 0 } else { b + 1 };
             }
             let m = reduce_max8(acc).to_array();
@@ -185,14 +199,14 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
             match self.kind {
                 SampleKind::Soft => {
                     let inv = V::splat(T::ONE).div(s).to_array();
-                    for r in 0..n {
-                        scale_row::<V>(&mut self.out[range(r)], inv[r]);
+                    for (r, &inv) in inv.iter().enumerate().take(n) {
+                        scale_row::<V>(&mut self.out[range(r)], inv);
                     }
                 }
                 SampleKind::Log => {
                     let ln_s = T::ln_normal_v(s).to_array();
-                    for r in 0..n {
-                        log_finish_row::<V>(&mut self.out[range(r)], m[r], ln_s[r]);
+                    for (r, (&m, &ln_s)) in m.iter().zip(&ln_s).enumerate().take(n) {
+                        log_finish_row::<V>(&mut self.out[range(r)], m, ln_s);
                     }
                 }
                 SampleKind::Hard => {
@@ -200,7 +214,8 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                     let mut best = [V::splat(T::NEG_INFINITY); LANES];
                     let mut best_index = [zero; LANES];
                     for r in 0..n {
-                        (best[r], best_index[r]) = scale_argmax_row::<V>(&mut self.out[range(r)], inv[r]);
+                        (best[r], best_index[r]) =
+                            scale_argmax_row::<V>(&mut self.out[range(r)], inv[r]);
                     }
                     let index = argmax8(best, best_index).to_array();
                     for (r, &i) in index.iter().enumerate().take(n) {
@@ -297,10 +312,20 @@ impl<T: Real> DensityRows<'_, T> {
             let mut params = [0usize; LANES];
             for p in params.iter_mut().take(n) {
                 *p = next_b;
-                next_b = if next_b + 1 == batch_rows { 0 } else { next_b + 1 };
+                next_b = if next_b + 1 == batch_rows {
+                    0
+                } else {
+                    next_b + 1
+                };
             }
             let param = |r: usize| params[r];
-            let empty = PassA { s_max: ninf, ly_sum: zero, masked_mass: zero, bad: zero, total: zero };
+            let empty = PassA {
+                s_max: ninf,
+                ly_sum: zero,
+                masked_mass: zero,
+                bad: zero,
+                total: zero,
+            };
             let mut a = [empty; LANES];
             for (r, a) in a.iter_mut().enumerate().take(n) {
                 let b = param(r);
@@ -313,7 +338,11 @@ impl<T: Real> DensityRows<'_, T> {
             }
             let s_max = reduce_max8(a.map(|a| a.s_max));
             let m = s_max.to_array();
-            let mut pb = [PassB { exp_sum: zero, shifted_sum: zero, count: zero }; LANES];
+            let mut pb = [PassB {
+                exp_sum: zero,
+                shifted_sum: zero,
+                count: zero,
+            }; LANES];
             for r in 0..n {
                 if m[r].is_finite() {
                     pb[r] = pass_b::<V>(&buf[r * padded..(r + 1) * padded], k, m[r]);

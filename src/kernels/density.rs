@@ -70,14 +70,27 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     let one = V::splat(V::Elem::ONE);
     let ninf = V::splat(V::Elem::NEG_INFINITY);
     let neg_t = V::splat(-temperature);
-    let value_fill = if LOG_SPACE { V::Elem::NEG_INFINITY } else { V::Elem::ZERO };
-    let mut acc = PassA { s_max: ninf, ly_sum: zero, masked_mass: zero, bad: zero, total: zero };
+    let value_fill = if LOG_SPACE {
+        V::Elem::NEG_INFINITY
+    } else {
+        V::Elem::ZERO
+    };
+    let mut acc = PassA {
+        s_max: ninf,
+        ly_sum: zero,
+        masked_mass: zero,
+        bad: zero,
+        total: zero,
+    };
     let mut o = 0;
     while o < len {
         let (l, v) = if o + LANES <= len {
             (V::load(&logits[o..]), V::load(&value[o..]))
         } else {
-            (V::load_partial(&logits[o..], V::Elem::NEG_INFINITY), V::load_partial(&value[o..len], value_fill))
+            (
+                V::load_partial(&logits[o..], V::Elem::NEG_INFINITY),
+                V::load_partial(&value[o..len], value_fill),
+            )
         };
         let masked = l.eq(ninf);
         let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
@@ -88,9 +101,15 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
             acc.ly_sum = acc.ly_sum.add(V::select(masked, zero, ly));
         }
         let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
-        acc.masked_mass = acc.masked_mass.add(V::select(masked, V::select(is_zero, zero, one), zero));
+        acc.masked_mass =
+            acc.masked_mass
+                .add(V::select(masked, V::select(is_zero, zero, one), zero));
         if VALIDATE {
-            let in_range = if LOG_SPACE { v.le(zero) } else { V::mask_and(zero.le(v), v.le(one)) };
+            let in_range = if LOG_SPACE {
+                v.le(zero)
+            } else {
+                V::mask_and(zero.le(v), v.le(one))
+            };
             acc.bad = acc.bad.add(V::select(in_range, zero, one));
             acc.total = acc.total.add(if LOG_SPACE { V::Elem::exp_v(v) } else { v });
         }
@@ -107,7 +126,11 @@ pub fn pass_b<V: Vector>(buf: &[V::Elem], len: usize, m: V::Elem) -> PassB<V> {
     let one = V::splat(V::Elem::ONE);
     let ninf = V::splat(V::Elem::NEG_INFINITY);
     let mv = V::splat(m);
-    let mut acc = PassB { exp_sum: zero, shifted_sum: zero, count: zero };
+    let mut acc = PassB {
+        exp_sum: zero,
+        shifted_sum: zero,
+        count: zero,
+    };
     let mut o = 0;
     while o < len {
         let s = V::load(&buf[o..]);
@@ -145,7 +168,10 @@ pub fn finish8<V: Vector, const LOG_SPACE: bool>(
     let lp = unmasked.neg().mul_add(ln_e, lp);
     // Outside the support: a zero on an unmasked category (s_max = +inf),
     // mass on a masked one, or nothing unmasked (s_max = -inf).
-    let outside = V::mask_or(V::mask_or(s_max.eq(inf), s_max.eq(ninf)), zero.lt(masked_mass));
+    let outside = V::mask_or(
+        V::mask_or(s_max.eq(inf), s_max.eq(ninf)),
+        zero.lt(masked_mass),
+    );
     V::select(outside, ninf, lp)
 }
 
@@ -161,7 +187,12 @@ struct Merged {
 impl Merged {
     fn merge(&mut self, max: f64, exp_sum: f64, shifted_sum: f64, count: f64) {
         if self.count == 0.0 {
-            *self = Merged { max, exp_sum, shifted_sum, count };
+            *self = Merged {
+                max,
+                exp_sum,
+                shifted_sum,
+                count,
+            };
             return;
         }
         if max > self.max {
@@ -190,14 +221,24 @@ pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bo
     buf: &mut [V::Elem],
 ) -> (V::Elem, V::Elem, V::Elem) {
     let k = logits.len();
-    let mut merged = Merged { max: f64::NEG_INFINITY, exp_sum: 0.0, shifted_sum: 0.0, count: 0.0 };
+    let mut merged = Merged {
+        max: f64::NEG_INFINITY,
+        exp_sum: 0.0,
+        shifted_sum: 0.0,
+        count: 0.0,
+    };
     let mut outside = false;
     let mut ly_total = 0.0f64;
     let (mut bad, mut total, mut masked_mass) = (V::Elem::ZERO, V::Elem::ZERO, V::Elem::ZERO);
     let mut start = 0;
     while start < k {
         let end = (start + CHUNK).min(k);
-        let a = pass_a::<V, LOG_SPACE, VALIDATE>(&logits[start..end], temperature, &value[start..end], buf);
+        let a = pass_a::<V, LOG_SPACE, VALIDATE>(
+            &logits[start..end],
+            temperature,
+            &value[start..end],
+            buf,
+        );
         ly_total += a.ly_sum.reduce_add().to_f64();
         masked_mass = masked_mass + a.masked_mass.reduce_add();
         bad = bad + a.bad.reduce_add();

@@ -27,9 +27,19 @@ pub fn softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
         return;
     }
     let mv = V::splat(m);
-    let s = map_into_sum::<V>(row, out, V::Elem::NEG_INFINITY, #[inline(always)] |v| V::Elem::exp_v(v.sub(mv)));
+    let s = map_into_sum::<V>(
+        row,
+        out,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |v| V::Elem::exp_v(v.sub(mv)),
+    );
     let inv = V::splat(V::Elem::ONE / s);
-    map_in_place::<V>(&mut out[..row.len()], #[inline(always)] |e| e.mul(inv));
+    map_in_place::<V>(
+        &mut out[..row.len()],
+        #[inline(always)]
+        |e| e.mul(inv),
+    );
 }
 
 /// `out = log_softmax(row) = row - logsumexp(row)`, computed as
@@ -42,22 +52,52 @@ pub fn log_softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
         return;
     }
     let mv = V::splat(m);
-    let s = sum_map::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |v| V::Elem::exp_v(v.sub(mv)));
+    let s = sum_map::<V>(
+        row,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |v| V::Elem::exp_v(v.sub(mv)),
+    );
     let ln_s = V::splat(ln_scalar::<V>(s));
-    map_into::<V>(row, out, #[inline(always)] |v| v.sub(mv).sub(ln_s));
+    map_into::<V>(
+        row,
+        out,
+        #[inline(always)]
+        |v| v.sub(mv).sub(ln_s),
+    );
 }
 
 /// `out = p / sum p` for a row of probabilities.
 #[inline(always)]
 pub fn normalise_probs_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
-    let s = V::splat(sum_map::<V>(row, V::Elem::ZERO, #[inline(always)] |p| p));
-    map_into::<V>(row, out, #[inline(always)] |p| p.div(s));
+    let s = V::splat(sum_map::<V>(
+        row,
+        V::Elem::ZERO,
+        #[inline(always)]
+        |p| p,
+    ));
+    map_into::<V>(
+        row,
+        out,
+        #[inline(always)]
+        |p| p.div(s),
+    );
 }
 
 /// `out = ln p - ln sum p` for a row of probabilities (`ln 0 = -inf`).
 #[inline(always)]
 pub fn probs_to_logits_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
-    let s = sum_map::<V>(row, V::Elem::ZERO, #[inline(always)] |p| p);
+    let s = sum_map::<V>(
+        row,
+        V::Elem::ZERO,
+        #[inline(always)]
+        |p| p,
+    );
     let ln_s = V::splat(ln_scalar::<V>(s));
-    map_into::<V>(row, out, #[inline(always)] |p| V::Elem::ln_v(p).sub(ln_s));
+    map_into::<V>(
+        row,
+        out,
+        #[inline(always)]
+        |p| V::Elem::ln_v(p).sub(ln_s),
+    );
 }

@@ -96,7 +96,12 @@ pub fn map_into<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], f: impl Fn(V) -
 /// `out[k] = f(src[k])` and returns the fixed-order sum of the stored values;
 /// `f(fill)` must be 0.
 #[inline(always)]
-pub fn map_into_sum<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
+pub fn map_into_sum<V: Vector>(
+    src: &[V::Elem],
+    out: &mut [V::Elem],
+    fill: V::Elem,
+    f: impl Fn(V) -> V,
+) -> V::Elem {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
     let n = src.len();
@@ -131,7 +136,11 @@ pub fn map_into_sum<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], fill: V::El
 /// `row[k] = f(row[k])` and returns the fixed-order lanewise sum of the new
 /// values (the order of [`map_into_sum`]); `f(fill)` must be 0.
 #[inline(always)]
-pub fn map_in_place_sum_vec<V: Vector>(row: &mut [V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V {
+pub fn map_in_place_sum_vec<V: Vector>(
+    row: &mut [V::Elem],
+    fill: V::Elem,
+    f: impl Fn(V) -> V,
+) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
     let n = row.len();

@@ -43,7 +43,11 @@ const GROUP_ELEMENTS: usize = 4096;
 /// fit in [`GROUP_ELEMENTS`], else one.
 #[inline(always)]
 pub fn group_rows(k: usize) -> usize {
-    if k * LANES <= GROUP_ELEMENTS { LANES } else { 1 }
+    if k * LANES <= GROUP_ELEMENTS {
+        LANES
+    } else {
+        1
+    }
 }
 
 /// `-ln(-ln u)` for `u` strictly inside (0,1): both logarithms see positive
@@ -90,7 +94,12 @@ pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
 /// Pass 1: `out = (logits + g) * inv_t`; returns the lanewise max of `out`
 /// (reduce it with `reduce_max` / `reduce_max8`).
 #[inline(always)]
-pub fn perturb_row<V: Vector>(logits: &[V::Elem], inv_t: V::Elem, rng: &mut V::Rng, out: &mut [V::Elem]) -> V {
+pub fn perturb_row<V: Vector>(
+    logits: &[V::Elem],
+    inv_t: V::Elem,
+    rng: &mut V::Rng,
+    out: &mut [V::Elem],
+) -> V {
     let k = logits.len();
     let inv_t = V::splat(inv_t);
     let mut m = V::splat(V::Elem::NEG_INFINITY);
@@ -104,7 +113,9 @@ pub fn perturb_row<V: Vector>(logits: &[V::Elem], inv_t: V::Elem, rng: &mut V::R
                 z.store(&mut out[o..]);
                 m = z.max(m);
             } else {
-                let z = V::load_partial(&logits[o..], V::Elem::NEG_INFINITY).add(g).mul(inv_t);
+                let z = V::load_partial(&logits[o..], V::Elem::NEG_INFINITY)
+                    .add(g)
+                    .mul(inv_t);
                 z.store_partial(&mut out[o..k]);
                 m = z.max(m);
             }
@@ -118,7 +129,12 @@ pub fn perturb_row<V: Vector>(logits: &[V::Elem], inv_t: V::Elem, rng: &mut V::R
 #[inline(always)]
 pub fn exp_shift_row<V: Vector>(row: &mut [V::Elem], m: V::Elem) -> V {
     let m = V::splat(m);
-    map_in_place_sum_vec::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)))
+    map_in_place_sum_vec::<V>(
+        row,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |z| V::Elem::exp_v(z.sub(m)),
+    )
 }
 
 /// Pass 2 of a log-space sample: the lanewise sum of `exp(row - m)`, row
@@ -126,21 +142,34 @@ pub fn exp_shift_row<V: Vector>(row: &mut [V::Elem], m: V::Elem) -> V {
 #[inline(always)]
 pub fn exp_shift_sum<V: Vector>(row: &[V::Elem], m: V::Elem) -> V {
     let m = V::splat(m);
-    sum_map_vec::<V>(row, V::Elem::NEG_INFINITY, #[inline(always)] |z| V::Elem::exp_v(z.sub(m)))
+    sum_map_vec::<V>(
+        row,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |z| V::Elem::exp_v(z.sub(m)),
+    )
 }
 
 /// Pass 3 of a soft sample: `row *= inv`.
 #[inline(always)]
 pub fn scale_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) {
     let inv = V::splat(inv);
-    map_in_place::<V>(row, #[inline(always)] |e| e.mul(inv));
+    map_in_place::<V>(
+        row,
+        #[inline(always)]
+        |e| e.mul(inv),
+    );
 }
 
 /// Pass 3 of a log-space sample: `row = (row - m) - ln_s`.
 #[inline(always)]
 pub fn log_finish_row<V: Vector>(row: &mut [V::Elem], m: V::Elem, ln_s: V::Elem) {
     let (m, ln_s) = (V::splat(m), V::splat(ln_s));
-    map_in_place::<V>(row, #[inline(always)] |z| z.sub(m).sub(ln_s));
+    map_in_place::<V>(
+        row,
+        #[inline(always)]
+        |z| z.sub(m).sub(ln_s),
+    );
 }
 
 /// Pass 3 of a hard sample: `row *= inv`; returns, per lane, the largest

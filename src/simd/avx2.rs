@@ -264,7 +264,10 @@ impl Vector for Avx2F32 {
         // SAFETY: see `splat`. The tree is the trait's:
         // ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
         unsafe {
-            let s = _mm_add_ps(_mm256_castps256_ps128(self.0), _mm256_extractf128_ps::<1>(self.0));
+            let s = _mm_add_ps(
+                _mm256_castps256_ps128(self.0),
+                _mm256_extractf128_ps::<1>(self.0),
+            );
             let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
             _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps::<1>(s, s)))
         }
@@ -315,7 +318,10 @@ fn uniform_f32x8(w: __m256i) -> __m256 {
     unsafe {
         let one = _mm256_set1_epi32(0x3F80_0000);
         let offset = _mm256_set1_ps(1.0 - 1.0 / 16_777_216.0);
-        _mm256_sub_ps(_mm256_castsi256_ps(_mm256_or_si256(_mm256_srli_epi32::<9>(w), one)), offset)
+        _mm256_sub_ps(
+            _mm256_castsi256_ps(_mm256_or_si256(_mm256_srli_epi32::<9>(w), one)),
+            offset,
+        )
     }
 }
 
@@ -326,7 +332,10 @@ fn uniform_f64x4(w: __m256i) -> __m256d {
     unsafe {
         let one = _mm256_set1_epi64x(0x3FF0_0000_0000_0000);
         let offset = _mm256_set1_pd(1.0 - 1.0 / 9_007_199_254_740_992.0);
-        _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(w), one)), offset)
+        _mm256_sub_pd(
+            _mm256_castsi256_pd(_mm256_or_si256(_mm256_srli_epi64::<12>(w), one)),
+            offset,
+        )
     }
 }
 
@@ -337,8 +346,14 @@ fn pow2i_f64x4(n: __m256d) -> __m256d {
     // SAFETY: AVX2 is enabled wherever this backend runs.
     unsafe {
         let magic = _mm256_set1_pd(6_755_399_441_055_744.0);
-        let int = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(n, magic)), _mm256_castpd_si256(magic));
-        _mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_add_epi64(int, _mm256_set1_epi64x(1023))))
+        let int = _mm256_sub_epi64(
+            _mm256_castpd_si256(_mm256_add_pd(n, magic)),
+            _mm256_castpd_si256(magic),
+        );
+        _mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_add_epi64(
+            int,
+            _mm256_set1_epi64x(1023),
+        )))
     }
 }
 
@@ -350,7 +365,10 @@ fn split_exponent_f64x4(v: __m256d) -> (__m256d, __m256d) {
         let two52 = _mm256_set1_pd(4_503_599_627_370_496.0);
         let bits = _mm256_castpd_si256(v);
         let biased = _mm256_or_si256(_mm256_srli_epi64::<52>(bits), _mm256_castpd_si256(two52));
-        let e = _mm256_sub_pd(_mm256_castsi256_pd(biased), _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0));
+        let e = _mm256_sub_pd(
+            _mm256_castsi256_pd(biased),
+            _mm256_set1_pd(4_503_599_627_370_496.0 + 1023.0),
+        );
         let m = _mm256_or_si256(
             _mm256_and_si256(bits, _mm256_set1_epi64x(0x000F_FFFF_FFFF_FFFF)),
             _mm256_set1_epi64x(0x3FF0_0000_0000_0000),
@@ -404,7 +422,12 @@ impl Vector for Avx2F64 {
     fn load(src: &[f64]) -> Self {
         assert!(src.len() >= LANES);
         // SAFETY: 8 elements are readable (checked above).
-        unsafe { Avx2F64([_mm256_loadu_pd(src.as_ptr()), _mm256_loadu_pd(src.as_ptr().add(4))]) }
+        unsafe {
+            Avx2F64([
+                _mm256_loadu_pd(src.as_ptr()),
+                _mm256_loadu_pd(src.as_ptr().add(4)),
+            ])
+        }
     }
     #[inline(always)]
     fn load_partial(src: &[f64], fill: f64) -> Self {
@@ -436,22 +459,38 @@ impl Vector for Avx2F64 {
     #[inline(always)]
     fn add(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_add_pd(x, y) })
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_add_pd(x, y) },
+        )
     }
     #[inline(always)]
     fn sub(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_sub_pd(x, y) })
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_sub_pd(x, y) },
+        )
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_mul_pd(x, y) })
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_mul_pd(x, y) },
+        )
     }
     #[inline(always)]
     fn div(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_div_pd(x, y) })
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_div_pd(x, y) },
+        )
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
@@ -466,37 +505,66 @@ impl Vector for Avx2F64 {
     #[inline(always)]
     fn neg(self) -> Self {
         // SAFETY: see above.
-        self.both(self, #[inline(always)] |x, _| unsafe { _mm256_xor_pd(x, _mm256_set1_pd(-0.0)) })
+        self.both(
+            self,
+            #[inline(always)]
+            |x, _| unsafe { _mm256_xor_pd(x, _mm256_set1_pd(-0.0)) },
+        )
     }
     #[inline(always)]
     fn max(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_max_pd(x, y) })
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_max_pd(x, y) },
+        )
     }
     #[inline(always)]
     fn min(self, b: Self) -> Self {
         // SAFETY: see above.
-        self.both(b, #[inline(always)] |x, y| unsafe { _mm256_min_pd(x, y) })
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_min_pd(x, y) },
+        )
     }
     #[inline(always)]
     fn lt(self, b: Self) -> [__m256d; 2] {
         // SAFETY: see above.
-        self.mask(b, #[inline(always)] |x, y| unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(x, y) })
+        self.mask(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_cmp_pd::<_CMP_LT_OQ>(x, y) },
+        )
     }
     #[inline(always)]
     fn le(self, b: Self) -> [__m256d; 2] {
         // SAFETY: see above.
-        self.mask(b, #[inline(always)] |x, y| unsafe { _mm256_cmp_pd::<_CMP_LE_OQ>(x, y) })
+        self.mask(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_cmp_pd::<_CMP_LE_OQ>(x, y) },
+        )
     }
     #[inline(always)]
     fn eq(self, b: Self) -> [__m256d; 2] {
         // SAFETY: see above.
-        self.mask(b, #[inline(always)] |x, y| unsafe { _mm256_cmp_pd::<_CMP_EQ_OQ>(x, y) })
+        self.mask(
+            b,
+            #[inline(always)]
+            |x, y| unsafe { _mm256_cmp_pd::<_CMP_EQ_OQ>(x, y) },
+        )
     }
     #[inline(always)]
     fn select(m: [__m256d; 2], a: Self, b: Self) -> Self {
         // SAFETY: see above.
-        unsafe { Avx2F64([_mm256_blendv_pd(b.0[0], a.0[0], m[0]), _mm256_blendv_pd(b.0[1], a.0[1], m[1])]) }
+        unsafe {
+            Avx2F64([
+                _mm256_blendv_pd(b.0[0], a.0[0], m[0]),
+                _mm256_blendv_pd(b.0[1], a.0[1], m[1]),
+            ])
+        }
     }
     #[inline(always)]
     fn mask_and(a: [__m256d; 2], b: [__m256d; 2]) -> [__m256d; 2] {

@@ -41,7 +41,9 @@ impl Backend {
 
     /// Parses a name as printed by [`Backend::name`].
     pub fn from_name(name: &str) -> Option<Backend> {
-        Backend::ALL.into_iter().find(|b| b.name().eq_ignore_ascii_case(name.trim()))
+        Backend::ALL
+            .into_iter()
+            .find(|b| b.name().eq_ignore_ascii_case(name.trim()))
     }
 
     /// Whether this CPU can run the backend.
@@ -54,7 +56,10 @@ impl Backend {
 
     /// The backends this CPU can run.
     pub fn available() -> Vec<Backend> {
-        Backend::ALL.into_iter().filter(|b| b.is_available()).collect()
+        Backend::ALL
+            .into_iter()
+            .filter(|b| b.is_available())
+            .collect()
     }
 
     /// The backend used when none is asked for: `RELAXCAT_FORCE_BACKEND` if
@@ -67,7 +72,11 @@ impl Backend {
                     .ok()
                     .and_then(|s| Backend::from_name(&s))
                     .filter(|b| b.is_available());
-                let best = if avx2_detected() { Backend::Avx2 } else { Backend::Portable };
+                let best = if avx2_detected() {
+                    Backend::Avx2
+                } else {
+                    Backend::Portable
+                };
                 let chosen = forced.unwrap_or(best);
                 DEFAULT.store(chosen.code(), Ordering::Relaxed);
                 chosen

@@ -20,6 +20,8 @@
 
 use super::Vector;
 
+// Constants keep the digits their sources print.
+#[allow(clippy::excessive_precision)]
 /// Cephes `expf` coefficients of `P` (Moshier, Cephes Math Library 2.2,
 /// `expf.c`), highest degree first.
 const EXPF_P: [f32; 6] = [
@@ -31,6 +33,7 @@ const EXPF_P: [f32; 6] = [
     5.000_000_120_1e-1,
 ];
 
+#[allow(clippy::excessive_precision)]
 /// Cephes `logf` coefficients (Moshier, `logf.c`), highest degree first.
 const LOGF_P: [f32; 9] = [
     7.037_683_629_2e-2,
@@ -44,13 +47,17 @@ const LOGF_P: [f32; 9] = [
     3.333_333_117_4e-1,
 ];
 
+#[allow(clippy::excessive_precision)]
 /// ln 2 split so that `n * LN2_HI` is exact for the exponents used
 /// (Cephes: 0.693359375 = 355/512).
 const LN2_HI_F32: f32 = 0.693_359_375;
+#[allow(clippy::excessive_precision)]
 const LN2_LO_F32: f32 = -2.121_944_4e-4;
 
+#[allow(clippy::excessive_precision)]
 /// fdlibm's split of ln 2 (`e_exp.c`, `e_log.c`).
 const LN2_HI_F64: f64 = 6.931_471_803_691_238_164_90e-1;
+#[allow(clippy::excessive_precision)]
 const LN2_LO_F64: f64 = 1.908_214_929_270_587_700_02e-10;
 
 /// `1 / k!` for k = 13 down to 2: the Taylor coefficients of
@@ -97,7 +104,11 @@ fn estrin<V: Vector, const N: usize>(x: V, coefficients: &[V::Elem; N]) -> V {
     while n > 1 {
         let half = n.div_ceil(2);
         for j in 0..half {
-            terms[j] = if 2 * j + 1 < n { terms[2 * j + 1].mul_add(power, terms[2 * j]) } else { terms[2 * j] };
+            terms[j] = if 2 * j + 1 < n {
+                terms[2 * j + 1].mul_add(power, terms[2 * j])
+            } else {
+                terms[2 * j]
+            };
         }
         n = half;
         if n > 1 {
@@ -125,7 +136,9 @@ pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
     // Below -104 the result rounds to 0; above 88.8 it is inf. The operand
     // order lets a NaN through both clamps.
     let x = V::splat(88.8).min(V::splat(-104.0).max(x));
-    let n = x.mul_add(V::splat(core::f32::consts::LOG2_E), V::splat(MAGIC)).sub(V::splat(MAGIC));
+    let n = x
+        .mul_add(V::splat(core::f32::consts::LOG2_E), V::splat(MAGIC))
+        .sub(V::splat(MAGIC));
     let r = n.mul_add(V::splat(-LN2_HI_F32), x);
     let r = n.mul_add(V::splat(-LN2_LO_F32), r);
     let z = r.mul(r);
@@ -138,7 +151,9 @@ pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
 pub fn exp_f64<V: Vector<Elem = f64>>(x: V) -> V {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
     let x = V::splat(709.8).min(V::splat(-746.0).max(x));
-    let n = x.mul_add(V::splat(core::f64::consts::LOG2_E), V::splat(MAGIC)).sub(V::splat(MAGIC));
+    let n = x
+        .mul_add(V::splat(core::f64::consts::LOG2_E), V::splat(MAGIC))
+        .sub(V::splat(MAGIC));
     let r = n.mul_add(V::splat(-LN2_HI_F64), x);
     let r = n.mul_add(V::splat(-LN2_LO_F64), r);
     let z = r.mul(r);

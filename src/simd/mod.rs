@@ -23,9 +23,9 @@
 //! on it to carry NaN through their clamps.
 
 pub mod dispatch;
-mod real;
 pub mod math;
 pub mod portable;
+mod real;
 pub mod scalar;
 
 #[cfg(target_arch = "x86_64")]
@@ -209,7 +209,9 @@ pub trait Vector: Copy + Send + Sync {
 #[inline(always)]
 pub fn reduce_add8<V: Vector>(v: [V; LANES]) -> V {
     let t = V::transpose8(v);
-    t[0].add(t[4]).add(t[2].add(t[6])).add(t[1].add(t[5]).add(t[3].add(t[7])))
+    t[0].add(t[4])
+        .add(t[2].add(t[6]))
+        .add(t[1].add(t[5]).add(t[3].add(t[7])))
 }
 
 /// Lane `r` of the result is `reduce_max(v[r])`, bit for bit.
@@ -220,7 +222,10 @@ pub fn reduce_max8<V: Vector>(v: [V; LANES]) -> V {
         V::select(b.lt(a), a, b)
     }
     let t = V::transpose8(v);
-    m(m(m(t[0], t[4]), m(t[2], t[6])), m(m(t[1], t[5]), m(t[3], t[7])))
+    m(
+        m(m(t[0], t[4]), m(t[2], t[6])),
+        m(m(t[1], t[5]), m(t[3], t[7])),
+    )
 }
 
 /// Horizontal maximum with the NaN-propagating rule of [`Vector::max`],
@@ -229,7 +234,10 @@ pub fn reduce_max8<V: Vector>(v: [V; LANES]) -> V {
 pub fn reduce_max<V: Vector>(v: V) -> V::Elem {
     let l = v.to_array();
     let m = |a: V::Elem, b: V::Elem| if a > b { a } else { b };
-    m(m(m(l[0], l[4]), m(l[2], l[6])), m(m(l[1], l[5]), m(l[3], l[7])))
+    m(
+        m(m(l[0], l[4]), m(l[2], l[6])),
+        m(m(l[1], l[5]), m(l[3], l[7])),
+    )
 }
 
 /// xoshiro256++ step on one lane (Blackman and Vigna, 2019); the reference the

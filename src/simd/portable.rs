@@ -82,9 +82,10 @@ impl Vector for PortableF32 {
             PortableF32(self.0.mul_add(b.0, c.0))
         } else {
             let (x, y, z) = (self.0.to_array(), b.0.to_array(), c.0.to_array());
-            PortableF32(f32x8::from(core::array::from_fn::<f32, LANES, _>(#[inline(always)] |i| {
-                x[i].mul_add(y[i], z[i])
-            })))
+            PortableF32(f32x8::from(core::array::from_fn::<f32, LANES, _>(
+                #[inline(always)]
+                |i| x[i].mul_add(y[i], z[i]),
+            )))
         }
     }
     #[inline(always)]
@@ -137,16 +138,25 @@ impl Vector for PortableF32 {
     fn split_exponent(x: Self) -> (Self, Self) {
         let bits = x.0.to_bits();
         let two23 = f32x8::splat(8_388_608.0);
-        let e = f32x8::from_bits((bits >> 23) | two23.to_bits()) - f32x8::splat(8_388_608.0 + 127.0);
-        let m = f32x8::from_bits((bits & wide::u32x8::splat(0x007F_FFFF)) | wide::u32x8::splat(0x3F80_0000));
+        let e =
+            f32x8::from_bits((bits >> 23) | two23.to_bits()) - f32x8::splat(8_388_608.0 + 127.0);
+        let m = f32x8::from_bits(
+            (bits & wide::u32x8::splat(0x007F_FFFF)) | wide::u32x8::splat(0x3F80_0000),
+        );
         (PortableF32(e), PortableF32(m))
     }
     #[inline(always)]
     fn uniforms(rng: &mut PortableLanes) -> [Self; 2] {
         let w = rng.next_u64s();
         [
-            PortableF32(f32x8::from(w.map(#[inline(always)] |x| uniform_f32_from_bits((x >> 32) as u32)))),
-            PortableF32(f32x8::from(w.map(#[inline(always)] |x| uniform_f32_from_bits(x as u32)))),
+            PortableF32(f32x8::from(w.map(
+                #[inline(always)]
+                |x| uniform_f32_from_bits((x >> 32) as u32),
+            ))),
+            PortableF32(f32x8::from(w.map(
+                #[inline(always)]
+                |x| uniform_f32_from_bits(x as u32),
+            ))),
         ]
     }
 }
@@ -200,27 +210,49 @@ impl Vector for PortableF64 {
     }
     #[inline(always)]
     fn add(self, b: Self) -> Self {
-        self.both(b, #[inline(always)] |x, y| x + y)
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| x + y,
+        )
     }
     #[inline(always)]
     fn sub(self, b: Self) -> Self {
-        self.both(b, #[inline(always)] |x, y| x - y)
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| x - y,
+        )
     }
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
-        self.both(b, #[inline(always)] |x, y| x * y)
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| x * y,
+        )
     }
     #[inline(always)]
     fn div(self, b: Self) -> Self {
-        self.both(b, #[inline(always)] |x, y| x / y)
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| x / y,
+        )
     }
     #[inline(always)]
     fn mul_add(self, b: Self, c: Self) -> Self {
         if WIDE_FMA_IS_FUSED {
-            PortableF64([self.0[0].mul_add(b.0[0], c.0[0]), self.0[1].mul_add(b.0[1], c.0[1])])
+            PortableF64([
+                self.0[0].mul_add(b.0[0], c.0[0]),
+                self.0[1].mul_add(b.0[1], c.0[1]),
+            ])
         } else {
             let (x, y, z) = (self.to_array(), b.to_array(), c.to_array());
-            Self::from_array(core::array::from_fn(#[inline(always)] |i| x[i].mul_add(y[i], z[i])))
+            Self::from_array(core::array::from_fn(
+                #[inline(always)]
+                |i| x[i].mul_add(y[i], z[i]),
+            ))
         }
     }
     #[inline(always)]
@@ -229,11 +261,19 @@ impl Vector for PortableF64 {
     }
     #[inline(always)]
     fn max(self, b: Self) -> Self {
-        self.both(b, #[inline(always)] |x, y| x.simd_gt(y).select(x, y))
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| x.simd_gt(y).select(x, y),
+        )
     }
     #[inline(always)]
     fn min(self, b: Self) -> Self {
-        self.both(b, #[inline(always)] |x, y| x.simd_lt(y).select(x, y))
+        self.both(
+            b,
+            #[inline(always)]
+            |x, y| x.simd_lt(y).select(x, y),
+        )
     }
     #[inline(always)]
     fn lt(self, b: Self) -> [f64x4; 2] {
@@ -277,9 +317,11 @@ impl Vector for PortableF64 {
         let two52 = f64x4::splat(4_503_599_627_370_496.0);
         let f = |v: f64x4| {
             let bits = v.to_bits();
-            let e = f64x4::from_bits((bits >> 52) | two52.to_bits()) - f64x4::splat(4_503_599_627_370_496.0 + 1023.0);
+            let e = f64x4::from_bits((bits >> 52) | two52.to_bits())
+                - f64x4::splat(4_503_599_627_370_496.0 + 1023.0);
             let m = f64x4::from_bits(
-                (bits & wide::u64x4::splat(0x000F_FFFF_FFFF_FFFF)) | wide::u64x4::splat(0x3FF0_0000_0000_0000),
+                (bits & wide::u64x4::splat(0x000F_FFFF_FFFF_FFFF))
+                    | wide::u64x4::splat(0x3FF0_0000_0000_0000),
             );
             (e, m)
         };
@@ -291,6 +333,9 @@ impl Vector for PortableF64 {
     fn uniforms(rng: &mut PortableLanes) -> [Self; 2] {
         let a = rng.next_u64s();
         let b = rng.next_u64s();
-        [Self::from_array(a.map(uniform_f64_from_bits)), Self::from_array(b.map(uniform_f64_from_bits))]
+        [
+            Self::from_array(a.map(uniform_f64_from_bits)),
+            Self::from_array(b.map(uniform_f64_from_bits)),
+        ]
     }
 }

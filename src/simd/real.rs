@@ -55,5 +55,23 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f32, scalar::ScalarF32, portable::PortableF32, avx2::Avx2F32, 1, exp_f32, ln_f32, ln_normal_f32);
-impl_real!(f64, scalar::ScalarF64, portable::PortableF64, avx2::Avx2F64, 2, exp_f64, ln_f64, ln_normal_f64);
+impl_real!(
+    f32,
+    scalar::ScalarF32,
+    portable::PortableF32,
+    avx2::Avx2F32,
+    1,
+    exp_f32,
+    ln_f32,
+    ln_normal_f32
+);
+impl_real!(
+    f64,
+    scalar::ScalarF64,
+    portable::PortableF64,
+    avx2::Avx2F64,
+    2,
+    exp_f64,
+    ln_f64,
+    ln_normal_f64
+);

@@ -44,14 +44,23 @@ macro_rules! scalar_uniforms_impl {
     (f32, $rng:ident, $name:ident) => {{
         let w = $rng.next_u64s();
         [
-            $name(w.map(#[inline(always)] |x| uniform_f32_from_bits((x >> 32) as u32))),
-            $name(w.map(#[inline(always)] |x| uniform_f32_from_bits(x as u32))),
+            $name(w.map(
+                #[inline(always)]
+                |x| uniform_f32_from_bits((x >> 32) as u32),
+            )),
+            $name(w.map(
+                #[inline(always)]
+                |x| uniform_f32_from_bits(x as u32),
+            )),
         ]
     }};
     (f64, $rng:ident, $name:ident) => {{
         let a = $rng.next_u64s();
         let b = $rng.next_u64s();
-        [$name(a.map(uniform_f64_from_bits)), $name(b.map(uniform_f64_from_bits))]
+        [
+            $name(a.map(uniform_f64_from_bits)),
+            $name(b.map(uniform_f64_from_bits)),
+        ]
     }};
 }
 
@@ -116,19 +125,35 @@ macro_rules! scalar_vector {
             }
             #[inline(always)]
             fn add(self, b: Self) -> Self {
-                self.zip(b, #[inline(always)] |x, y| x + y)
+                self.zip(
+                    b,
+                    #[inline(always)]
+                    |x, y| x + y,
+                )
             }
             #[inline(always)]
             fn sub(self, b: Self) -> Self {
-                self.zip(b, #[inline(always)] |x, y| x - y)
+                self.zip(
+                    b,
+                    #[inline(always)]
+                    |x, y| x - y,
+                )
             }
             #[inline(always)]
             fn mul(self, b: Self) -> Self {
-                self.zip(b, #[inline(always)] |x, y| x * y)
+                self.zip(
+                    b,
+                    #[inline(always)]
+                    |x, y| x * y,
+                )
             }
             #[inline(always)]
             fn div(self, b: Self) -> Self {
-                self.zip(b, #[inline(always)] |x, y| x / y)
+                self.zip(
+                    b,
+                    #[inline(always)]
+                    |x, y| x / y,
+                )
             }
             #[inline(always)]
             fn mul_add(self, b: Self, c: Self) -> Self {
@@ -140,27 +165,50 @@ macro_rules! scalar_vector {
             }
             #[inline(always)]
             fn neg(self) -> Self {
-                self.map(#[inline(always)] |x| -x)
+                self.map(
+                    #[inline(always)]
+                    |x| -x,
+                )
             }
             #[inline(always)]
             fn max(self, b: Self) -> Self {
-                self.zip(b, #[inline(always)] |x, y| if x > y { x } else { y })
+                self.zip(
+                    b,
+                    #[inline(always)]
+                    |x, y| if x > y { x } else { y },
+                )
             }
             #[inline(always)]
             fn min(self, b: Self) -> Self {
-                self.zip(b, #[inline(always)] |x, y| if x < y { x } else { y })
+                self.zip(
+                    b,
+                    #[inline(always)]
+                    |x, y| if x < y { x } else { y },
+                )
             }
             #[inline(always)]
             fn lt(self, b: Self) -> [bool; LANES] {
-                self.test(b, #[inline(always)] |x, y| x < y)
+                self.test(
+                    b,
+                    #[inline(always)]
+                    |x, y| x < y,
+                )
             }
             #[inline(always)]
             fn le(self, b: Self) -> [bool; LANES] {
-                self.test(b, #[inline(always)] |x, y| x <= y)
+                self.test(
+                    b,
+                    #[inline(always)]
+                    |x, y| x <= y,
+                )
             }
             #[inline(always)]
             fn eq(self, b: Self) -> [bool; LANES] {
-                self.test(b, #[inline(always)] |x, y| x == y)
+                self.test(
+                    b,
+                    #[inline(always)]
+                    |x, y| x == y,
+                )
             }
             #[inline(always)]
             fn select(m: [bool; LANES], a: Self, b: Self) -> Self {
@@ -190,28 +238,40 @@ macro_rules! scalar_vector {
             }
             #[inline(always)]
             fn mask_any(m: [bool; LANES]) -> bool {
-                m.iter().any(#[inline(always)] |&b| b)
+                m.iter().any(
+                    #[inline(always)]
+                    |&b| b,
+                )
             }
             #[inline(always)]
             fn pow2i(n: Self) -> Self {
                 // n + magic puts n, as a two's-complement integer, in the low
                 // mantissa bits; no float-to-int conversion is needed.
-                n.map(#[inline(always)] |x| {
-                    let magic: $t = $magic;
-                    let int = (x + magic).to_bits().wrapping_sub(magic.to_bits());
-                    <$t>::from_bits(int.wrapping_add($bias) << $mant)
-                })
+                n.map(
+                    #[inline(always)]
+                    |x| {
+                        let magic: $t = $magic;
+                        let int = (x + magic).to_bits().wrapping_sub(magic.to_bits());
+                        <$t>::from_bits(int.wrapping_add($bias) << $mant)
+                    },
+                )
             }
             #[inline(always)]
             fn split_exponent(x: Self) -> (Self, Self) {
                 let one: $t = 1.0;
                 let mant_mask: $bits = (1 << $mant) - 1;
                 let two_mant: $t = (1u64 << $mant) as $t;
-                let e = x.map(#[inline(always)] |v| {
-                    let biased = v.to_bits() >> $mant;
-                    <$t>::from_bits(biased | two_mant.to_bits()) - (two_mant + $bias as $t)
-                });
-                let m = x.map(#[inline(always)] |v| <$t>::from_bits((v.to_bits() & mant_mask) | one.to_bits()));
+                let e = x.map(
+                    #[inline(always)]
+                    |v| {
+                        let biased = v.to_bits() >> $mant;
+                        <$t>::from_bits(biased | two_mant.to_bits()) - (two_mant + $bias as $t)
+                    },
+                );
+                let m = x.map(
+                    #[inline(always)]
+                    |v| <$t>::from_bits((v.to_bits() & mant_mask) | one.to_bits()),
+                );
                 (e, m)
             }
             #[inline(always)]
@@ -224,4 +284,3 @@ macro_rules! scalar_vector {
 
 scalar_vector!(ScalarF32, f32, u32, 23, 127, 12_582_912.0);
 scalar_vector!(ScalarF64, f64, u64, 52, 1023, 6_755_399_441_055_744.0);
-
