@@ -98,9 +98,9 @@ pub(crate) fn value_error<T: Real>(
 ) -> Error {
     let bad = values.iter().enumerate().find(|(_, v)| {
         if log_space {
-            !(**v <= T::ZERO)
+            v.is_nan() || **v > T::ZERO
         } else {
-            !(**v >= T::ZERO && **v <= T::ONE)
+            v.is_nan() || **v < T::ZERO || **v > T::ONE
         }
     });
     let message = match bad {

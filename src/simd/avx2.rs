@@ -28,15 +28,11 @@ pub struct Avx2F32(__m256);
 #[derive(Clone, Copy, Debug)]
 pub struct Avx2F64([__m256d; 2]);
 
+/// Rotate each 64-bit lane left by `L` (`R = 64 - L`; AVX2 has no rotate).
 #[inline(always)]
-fn rotl(x: __m256i, k: i32) -> __m256i {
+fn rotl<const L: i32, const R: i32>(x: __m256i) -> __m256i {
     // SAFETY: AVX2 is enabled wherever this backend runs (module invariant).
-    unsafe {
-        _mm256_or_si256(
-            _mm256_sll_epi64(x, _mm_cvtsi32_si128(k)),
-            _mm256_srl_epi64(x, _mm_cvtsi32_si128(64 - k)),
-        )
-    }
+    unsafe { _mm256_or_si256(_mm256_slli_epi64::<L>(x), _mm256_srli_epi64::<R>(x)) }
 }
 
 impl Avx2Lanes {
@@ -44,18 +40,18 @@ impl Avx2Lanes {
     #[inline(always)]
     fn step(&mut self) -> [__m256i; 2] {
         let mut out = [self.s[0][0]; 2];
-        for h in 0..2 {
+        for (h, out) in out.iter_mut().enumerate() {
             // SAFETY: AVX2 is enabled wherever this backend runs.
             unsafe {
                 let (s0, s1, s2, s3) = (self.s[0][h], self.s[1][h], self.s[2][h], self.s[3][h]);
-                out[h] = _mm256_add_epi64(rotl(_mm256_add_epi64(s0, s3), 23), s0);
+                *out = _mm256_add_epi64(rotl::<23, 41>(_mm256_add_epi64(s0, s3)), s0);
                 let t = _mm256_slli_epi64(s1, 17);
                 let s2 = _mm256_xor_si256(s2, s0);
                 let s3 = _mm256_xor_si256(s3, s1);
                 let s1 = _mm256_xor_si256(s1, s2);
                 let s0 = _mm256_xor_si256(s0, s3);
                 let s2 = _mm256_xor_si256(s2, t);
-                let s3 = rotl(s3, 45);
+                let s3 = rotl::<45, 19>(s3);
                 self.s[0][h] = s0;
                 self.s[1][h] = s1;
                 self.s[2][h] = s2;
