@@ -214,14 +214,15 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                     let mut best = [V::splat(T::NEG_INFINITY); LANES];
                     let mut best_index = [zero; LANES];
                     for r in 0..n {
-                        (best[r], best_index[r]) =
-                            scale_argmax_row::<V>(&mut self.out[range(r)], inv[r]);
+                        (best[r], best_index[r]) = scale_argmax_row::<V>(
+                            &mut self.out[range(r)],
+                            inv[r],
+                            &mut self.hard[range(r)],
+                        );
                     }
                     let index = argmax8(best, best_index).to_array();
                     for (r, &i) in index.iter().enumerate().take(n) {
-                        let hard = &mut self.hard[range(r)];
-                        hard.fill(T::ZERO);
-                        hard[i.to_f64() as usize] = T::ONE;
+                        self.hard[range(r)][i.to_f64() as usize] = T::ONE;
                     }
                 }
             }

@@ -172,10 +172,11 @@ pub fn log_finish_row<V: Vector>(row: &mut [V::Elem], m: V::Elem, ln_s: V::Elem)
     );
 }
 
-/// Pass 3 of a hard sample: `row *= inv`; returns, per lane, the largest
-/// scaled value seen and its first index (as a float; exact below 2^24).
+/// Pass 3 of a hard sample: `row *= inv` and `hard = 0` (the caller then
+/// sets the one); returns, per lane, the largest scaled value seen and its
+/// first index (as a float; exact below 2^24).
 #[inline(always)]
-pub fn scale_argmax_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) -> (V, V) {
+pub fn scale_argmax_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem, hard: &mut [V::Elem]) -> (V, V) {
     let k = row.len();
     let inv = V::splat(inv);
     let mut best = V::splat(V::Elem::NEG_INFINITY);
@@ -183,16 +184,19 @@ pub fn scale_argmax_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) -> (V, V) 
     let iota: [V::Elem; LANES] = core::array::from_fn(|i| V::Elem::from_f64(i as f64));
     let mut index = V::load(&iota);
     let step = V::splat(V::Elem::from_f64(LANES as f64));
+    let zero = V::splat(V::Elem::ZERO);
     let mut o = 0;
     while o < k {
         let y = if o + LANES <= k {
             let y = V::load(&row[o..]).mul(inv);
             y.store(&mut row[o..]);
+            zero.store(&mut hard[o..]);
             y
         } else {
             // NaN in the missing lanes: never greater than `best`.
             let y = V::load_partial(&row[o..], V::Elem::NAN).mul(inv);
             y.store_partial(&mut row[o..]);
+            zero.store_partial(&mut hard[o..k]);
             y
         };
         let greater = best.lt(y);
