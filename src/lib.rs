@@ -46,9 +46,11 @@
 mod dist;
 mod error;
 mod ffi;
+mod grad;
 mod kernels;
 mod ops;
 mod par;
+mod par_reduce;
 mod rng;
 mod simd;
 mod validate;
@@ -58,6 +60,7 @@ pub mod testing;
 
 pub use dist::{Builder, Param, RelaxedOneHotCategorical};
 pub use error::{Error, ErrorKind, Result};
+pub use grad::{LogProbGrads, ParamGrads, ProbsGrad, SampleForm};
 pub use ops::{gumbel_rows, log_softmax_rows, logsumexp_rows, softmax_rows};
 pub use par::{Exec, Threads};
 pub use rng::{Generator, Stream};

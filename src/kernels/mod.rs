@@ -8,6 +8,8 @@
 
 pub mod batch;
 pub mod density;
+pub mod grad;
+pub mod grad_batch;
 pub mod logsumexp;
 pub mod rowops;
 pub mod sample;
