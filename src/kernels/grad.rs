@@ -5,8 +5,8 @@
 //!
 //! ```text
 //! rsample   z = (l + g)/t,  y = softmax(z),  x = ln y = z - logsumexp(z)
-//!   upstream ybar:  d = <ybar, y>                 zbar = y (ybar - d)
-//!                   then at p = argmax y:        zbar_p = -sum_{k != p} zbar_k
+//!   upstream ybar:  d = <ybar, y>;  r = sum_k y_k (ybar_k - d)
+//!                   zbar = y ((ybar - d) - r)
 //!   upstream xbar:  S = sum_unmasked xbar         zbar = xbar - y S  (masked: 0)
 //!   lbar = zbar / t        tbar = -(1/t) sum_k zbar_k x_k
 //!   (terms with x_k = -inf are 0: zbar_k is 0 there, and 0 * -inf is not
@@ -23,11 +23,13 @@
 //!           (p_k = 0, a masked category: 0)
 //! ```
 //!
-//! The pivot step: when `y` is nearly one-hot (`y_p = 1 - eps`, low
-//! temperatures), every `zbar_k` is tiny (~`eps`) and `ybar_p - d` cancels
-//! to rounding noise, so `zbar_p` is taken from the sum rule
-//! `sum_k zbar_k = 0` instead; the other components are accurate as they
-//! are. Elsewhere the two agree to rounding.
+//! The refinement `r` (mathematically 0, as `sum y = 1`) is one step of
+//! iterative refinement of `d`: when `y` is nearly one-hot (`y_p = 1 - e`,
+//! low temperatures) every `zbar_k` is tiny (~`e`) while `ybar_p - d`
+//! holds the rounding error of `d` (~`eps |ybar|`, far larger), so the
+//! plain `y (ybar - d)` gets `zbar_p` wrong by orders of magnitude and the
+//! row no longer sums to 0. `r` measures that error along `y`, and
+//! `(ybar - d) - r` removes it (`sum zbar` becomes `r (1 - sum y)`).
 //!
 //! The `tbar` of `log_prob` is SPEC.md's `(K'-1)/t - sum ly + K' sum w ly`
 //! regrouped as `sum (K' w - 1) ly` (the coefficients sum to 0), which
@@ -113,10 +115,14 @@ pub fn sum_vectors<V: Vector, const N: usize>(
     if o < k {
         add(&mut acc[i], f(o, k - o));
     }
-    core::array::from_fn(
-        #[inline(always)]
-        |j| acc[0][j].add(acc[1][j]).add(acc[2][j].add(acc[3][j])),
-    )
+    // A plain loop: `core::array::from_fn` is not always inlined, and a
+    // closure compiled outside the `#[target_feature]` entry point turns
+    // every intrinsic into a call.
+    let mut out = [zero; N];
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = acc[0][j].add(acc[1][j]).add(acc[2][j].add(acc[3][j]));
+    }
+    out
 }
 
 /// Pass 2 of the fused sampler: `soft = exp(z - m)` from `z` (unchanged);
@@ -138,22 +144,11 @@ pub fn exp_shift_into<V: Vector>(z: &[V::Elem], soft: &mut [V::Elem], m: V::Elem
     s
 }
 
-/// Lanewise results of [`rsample_backward_pass1`].
-#[derive(Clone, Copy)]
-pub struct RsamplePass1<V> {
-    /// `sum grad * y`, or (log cotangent) `sum_unmasked grad`.
-    pub sum: V,
-    /// Per lane, the largest `y` seen (soft cotangent only).
-    pub best: V,
-    /// Per lane, the first index of `best`, as a float.
-    pub best_index: V,
-}
-
 /// Pass 1 of the rsample backward pass over one row of `k`: with an
 /// upstream gradient w.r.t. `y` (`LOG_COT = false`) the lanewise sum of
-/// `grad * y` and the argmax of `y` (the pivot of pass 2), w.r.t. `x`
-/// (`LOG_COT = true`) the sum of `grad` over unmasked categories. When only
-/// one form is given (`HAVE`), the other is written to `derived`.
+/// `grad * y`, w.r.t. `x` (`LOG_COT = true`) that of `grad` over unmasked
+/// categories. When only one form is given (`HAVE`), the other is written
+/// to `derived`.
 #[inline(always)]
 pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const HAVE: u8>(
     soft: &[V::Elem],
@@ -161,17 +156,11 @@ pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const HAVE: u8>(
     grad: &[V::Elem],
     derived: &mut [V::Elem],
     k: usize,
-) -> RsamplePass1<V> {
+) -> V {
     let zero_s = V::Elem::ZERO;
     let ninf_s = V::Elem::NEG_INFINITY;
     let zero = V::splat(zero_s);
     let ninf = V::splat(ninf_s);
-    let iota = V::load(&core::array::from_fn::<V::Elem, LANES, _>(
-        #[inline(always)]
-        |i| V::Elem::from_f64(i as f64),
-    ));
-    let mut best = V::splat(ninf_s);
-    let mut best_index = zero;
     let [sum] = sum_vectors::<V, 1>(
         k,
         #[inline(always)]
@@ -196,30 +185,41 @@ pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const HAVE: u8>(
             if LOG_COT {
                 [V::select(x.eq(ninf), zero, g)]
             } else {
-                // Missing lanes hold y = 0: never above the row's max.
-                let greater = best.lt(y);
-                best = V::select(greater, y, best);
-                best_index = V::select(
-                    greater,
-                    iota.add(V::splat(V::Elem::from_f64(o as f64))),
-                    best_index,
-                );
                 [g.mul(y)]
             }
         },
     );
-    RsamplePass1 {
-        sum,
-        best,
-        best_index,
-    }
+    sum
+}
+
+/// The refinement pass of the soft-cotangent backward pass: the lanewise
+/// sum of `y (grad - d)`, `d` pass 1's reduced sum. It is the rounding
+/// error of `zbar` along `y` (exactly 0 would mean `sum zbar = 0`); pass 2
+/// subtracts it inside the bracket.
+#[inline(always)]
+pub fn rsample_backward_refine<V: Vector>(
+    soft: &[V::Elem],
+    grad: &[V::Elem],
+    d: V::Elem,
+    k: usize,
+) -> V {
+    let zero_s = V::Elem::ZERO;
+    let dv = V::splat(d);
+    let [sum] = sum_vectors::<V, 1>(
+        k,
+        #[inline(always)]
+        |o, n| [load_n::<V>(soft, o, n, zero_s).mul(load_n::<V>(grad, o, n, zero_s).sub(dv))],
+    );
+    sum
 }
 
 /// Pass 2 of the rsample backward pass over one row of `k`, given both
-/// forms `soft` (`y`) and `log` (`x`) and pass 1's reduced sum `c`:
-/// `lbar = zbar / t` into `grad_logits` (added to it if `accumulate`;
-/// skipped if it is empty); returns the lanewise `[sum zbar x, sum zbar]`
-/// (masked terms 0).
+/// forms `soft` (`y`) and `log` (`x`), pass 1's reduced sum `c` and (soft
+/// cotangent) the refinement's reduced sum `r`:
+/// `zbar = y ((grad - c) - r)`, or `grad - y c` (masked: 0) for the log
+/// cotangent; `lbar = zbar / t` into `grad_logits` (added to it if
+/// `accumulate`; skipped if it is empty); returns the lanewise
+/// `sum zbar x` (masked terms 0).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn rsample_backward_pass2<V: Vector, const LOG_COT: bool>(
@@ -227,20 +227,22 @@ pub fn rsample_backward_pass2<V: Vector, const LOG_COT: bool>(
     log: &[V::Elem],
     grad: &[V::Elem],
     c: V::Elem,
+    r: V::Elem,
     inv_t: V::Elem,
     grad_logits: &mut [V::Elem],
     accumulate: bool,
     k: usize,
-) -> [V; 2] {
+) -> V {
     let zero_s = V::Elem::ZERO;
     let ninf_s = V::Elem::NEG_INFINITY;
     let zero = V::splat(zero_s);
     let ninf = V::splat(ninf_s);
     let cv = V::splat(c);
+    let rv = V::splat(r);
     let neg_c = V::splat(-c);
     let inv_t = V::splat(inv_t);
     let want_l = !grad_logits.is_empty();
-    sum_vectors::<V, 2>(
+    let [sum] = sum_vectors::<V, 1>(
         k,
         #[inline(always)]
         |o, n| {
@@ -251,7 +253,7 @@ pub fn rsample_backward_pass2<V: Vector, const LOG_COT: bool>(
             let zbar = if LOG_COT {
                 V::select(masked, zero, y.mul_add(neg_c, g))
             } else {
-                y.mul(g.sub(cv))
+                y.mul(g.sub(cv).sub(rv))
             };
             if want_l {
                 let lbar = zbar.mul(inv_t);
@@ -262,9 +264,10 @@ pub fn rsample_backward_pass2<V: Vector, const LOG_COT: bool>(
                 };
                 store_n(lbar, grad_logits, o, n);
             }
-            [V::select(masked, zero, zbar.mul(x)), zbar]
+            [V::select(masked, zero, zbar.mul(x))]
         },
-    )
+    );
+    sum
 }
 
 /// Lanewise results of [`log_prob_pass_a`].

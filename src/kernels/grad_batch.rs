@@ -17,11 +17,11 @@
 //! computed one row per lane after a transpose.
 
 use super::grad::{
-    HAVE_BOTH, HAVE_LOG, HAVE_SOFT, Have, LogProbPassA, LogProbRowScalars, RsamplePass1,
-    exp_shift_into, log_prob_pass_a, log_prob_pass_b, log_prob_pass_c, probs_chain_row,
-    rsample_backward_pass1, rsample_backward_pass2, value_check_row,
+    HAVE_BOTH, HAVE_LOG, HAVE_SOFT, Have, LogProbRowScalars, exp_shift_into, log_prob_pass_a,
+    log_prob_pass_b, log_prob_pass_c, probs_chain_row, rsample_backward_pass1,
+    rsample_backward_pass2, rsample_backward_refine, value_check_row,
 };
-use super::sample::{argmax8, group_rows, log_finish_row, perturb_row, scale_row};
+use super::sample::{group_rows, log_finish_row, perturb_row, scale_row};
 use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
 use std::ops::Range;
@@ -32,40 +32,71 @@ fn per_row<T: Copy>(values: &[T], b: usize) -> T {
     values[if values.len() == 1 { 0 } else { b }]
 }
 
-/// Up to `group` visits `(b, s)` of a tile, batch rows outer, samples inner.
+/// The row `i` of `all` (rows of `k`), or `all` itself when it is empty
+/// (a form that was not given).
+#[inline(always)]
+fn row_of<T>(all: &[T], i: usize, k: usize) -> &[T] {
+    if all.is_empty() {
+        all
+    } else {
+        &all[i * k..(i + 1) * k]
+    }
+}
+
+/// Up to eight rows visited together.
+struct Group {
+    /// Batch row of each.
+    b: [usize; LANES],
+    /// Sample of each.
+    s: [usize; LANES],
+    /// Row index `s B + b` of each.
+    i: [usize; LANES],
+    /// How many.
+    n: usize,
+}
+
+/// The visits `(b, s)` of a tile, batch rows outer, samples inner.
 struct Visits {
     batch: Range<usize>,
     samples: Range<usize>,
+    batch_rows: usize,
     b: usize,
     s: usize,
 }
 
 impl Visits {
-    fn new(batch: Range<usize>, samples: Range<usize>) -> Visits {
+    fn new(batch: Range<usize>, samples: Range<usize>, batch_rows: usize) -> Visits {
         let (b, s) = (batch.start, samples.start);
         Visits {
             batch,
             samples,
+            batch_rows,
             b,
             s,
         }
     }
 
-    /// The next up-to-`group` visits and their count.
+    /// The next up-to-`group` visits.
     #[inline(always)]
-    fn next_group(&mut self, group: usize) -> ([(usize, usize); LANES], usize) {
-        let mut out = [(0, 0); LANES];
-        let mut n = 0;
-        while n < group && self.b < self.batch.end && !self.samples.is_empty() {
-            out[n] = (self.b, self.s);
-            n += 1;
+    fn next_group(&mut self, group: usize) -> Group {
+        let mut g = Group {
+            b: [0; LANES],
+            s: [0; LANES],
+            i: [0; LANES],
+            n: 0,
+        };
+        while g.n < group && self.b < self.batch.end && !self.samples.is_empty() {
+            g.b[g.n] = self.b;
+            g.s[g.n] = self.s;
+            g.i[g.n] = self.s * self.batch_rows + self.b;
+            g.n += 1;
             self.s += 1;
             if self.s == self.samples.end {
                 self.s = self.samples.start;
                 self.b += 1;
             }
         }
-        (out, n)
+        g
     }
 }
 
@@ -105,7 +136,6 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
         let mut g0 = 0;
         while g0 < rows {
             let n = group.min(rows - g0);
-            let range = |r: usize| (g0 + r) * k..(g0 + r + 1) * k;
             // Pass 1: z = (l + g) / t into the log rows, and its maxima.
             let mut acc = [V::splat(T::NEG_INFINITY); LANES];
             for (r, a) in acc.iter_mut().enumerate().take(n) {
@@ -114,7 +144,7 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
                     logits,
                     per_row(self.inv_temperature, b),
                     rng.next_row(),
-                    &mut self.log[range(r)],
+                    &mut self.log[(g0 + r) * k..(g0 + r + 1) * k],
                 );
                 b = if b + 1 == batch_rows { 0 } else { b + 1 };
             }
@@ -122,15 +152,16 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
             // Pass 2: e = exp(z - m) into the soft rows, and its sums.
             let mut sums = [zero; LANES];
             for (r, s) in sums.iter_mut().enumerate().take(n) {
-                *s = exp_shift_into::<V>(&self.log[range(r)], &mut self.soft[range(r)], m[r]);
+                let row = (g0 + r) * k..(g0 + r + 1) * k;
+                *s = exp_shift_into::<V>(&self.log[row.clone()], &mut self.soft[row], m[r]);
             }
             let s = reduce_add8(sums);
             // Pass 3: y = e / s, x = (z - m) - ln s.
             let inv = V::splat(T::ONE).div(s).to_array();
             let ln_s = T::ln_normal_v(s).to_array();
             for r in 0..n {
-                scale_row::<V>(&mut self.soft[range(r)], inv[r]);
-                log_finish_row::<V>(&mut self.log[range(r)], m[r], ln_s[r]);
+                scale_row::<V>(&mut self.soft[(g0 + r) * k..(g0 + r + 1) * k], inv[r]);
+                log_finish_row::<V>(&mut self.log[(g0 + r) * k..(g0 + r + 1) * k], m[r], ln_s[r]);
             }
             g0 += n;
         }
@@ -181,8 +212,9 @@ impl<T: Real> Kernel<T> for RsampleBackwardTile<'_, T> {
     }
 }
 
-impl<'a, T: Real> RsampleBackwardTile<'a, T> {
+impl<T: Real> RsampleBackwardTile<'_, T> {
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn rows<V: Vector<Elem = T>, const LOG_COT: bool, const HAVE: u8>(self) {
         let RsampleBackwardTile {
             soft,
@@ -203,119 +235,64 @@ impl<'a, T: Real> RsampleBackwardTile<'a, T> {
         let want_t = !grad_temperature.is_empty();
         let (b0, s0) = (batch.start, samples.start);
         let zero = V::splat(T::ZERO);
-        // The pivot step needs exact float indices (below 2^24 in f32).
-        let pivot = !LOG_COT && (k as f64) < 1.0 / T::EPSILON.to_f64();
-        let one_sample = samples.len() == 1;
-        let mut visits = Visits::new(batch, samples);
+        let mut visits = Visits::new(batch, samples, batch_rows);
         loop {
-            let (rows, n) = visits.next_group(group);
+            let g = visits.next_group(group);
+            let n = g.n;
             if n == 0 {
                 break;
             }
-            let range = |r: usize| {
-                let (b, s) = rows[r];
-                let i = s * batch_rows + b;
-                i * k..(i + 1) * k
-            };
-            let pick = |all: &'a [T], r: usize| -> &'a [T] {
-                if all.is_empty() { all } else { &all[range(r)] }
-            };
-            let empty = RsamplePass1 {
-                sum: zero,
-                best: zero,
-                best_index: zero,
-            };
-            let mut p1 = [empty; LANES];
-            for (r, a) in p1.iter_mut().enumerate().take(n) {
+            let mut acc = [zero; LANES];
+            for r in 0..n {
+                let i = g.i[r];
                 let d: &mut [T] = if HAVE == HAVE_BOTH {
                     &mut []
                 } else {
                     &mut derived[r * k..(r + 1) * k]
                 };
-                *a = rsample_backward_pass1::<V, LOG_COT, HAVE>(
-                    pick(soft, r),
-                    pick(log, r),
-                    &grad[range(r)],
+                acc[r] = rsample_backward_pass1::<V, LOG_COT, HAVE>(
+                    row_of(soft, i, k),
+                    row_of(log, i, k),
+                    row_of(grad, i, k),
                     d,
                     k,
                 );
             }
-            let c = reduce_add8(p1.map(|a| a.sum)).to_array();
-            let pivots = if pivot {
-                argmax8(p1.map(|a| a.best), p1.map(|a| a.best_index)).to_array()
-            } else {
-                [T::ZERO; LANES]
-            };
-            let mut sums = [[zero; 2]; LANES];
-            let mut t_fix = [T::ZERO; LANES];
+            let c = reduce_add8(acc).to_array();
+            let mut refine = [T::ZERO; LANES];
+            if !LOG_COT {
+                for r in 0..n {
+                    let (ys, _) = forms::<T, HAVE>(soft, log, &derived, r, g.i[r], k);
+                    acc[r] = rsample_backward_refine::<V>(ys, row_of(grad, g.i[r], k), c[r], k);
+                }
+                refine = reduce_add8(acc).to_array();
+            }
             for r in 0..n {
-                let (b, s) = rows[r];
-                let d = if HAVE == HAVE_BOTH {
-                    &[][..]
-                } else {
-                    &derived[r * k..(r + 1) * k]
-                };
-                let (ys, xs) = match HAVE {
-                    HAVE_SOFT => (pick(soft, r), d),
-                    HAVE_LOG => (d, pick(log, r)),
-                    _ => (pick(soft, r), pick(log, r)),
-                };
-                let g = &grad[range(r)];
+                let (b, s, i) = (g.b[r], g.s[r], g.i[r]);
+                let (ys, xs) = forms::<T, HAVE>(soft, log, &derived, r, i, k);
                 let gl: &mut [T] = if want_l {
                     &mut grad_logits[(b - b0) * k..(b - b0 + 1) * k]
                 } else {
                     &mut []
                 };
                 let inv_t = per_row(inv_temperature, b);
-                let accumulate = s != s0;
-                let p = pivots[r].to_f64() as usize;
-                let prev = if pivot && want_l { gl[p] } else { T::ZERO };
-                sums[r] =
-                    rsample_backward_pass2::<V, LOG_COT>(ys, xs, g, c[r], inv_t, gl, accumulate, k);
-                if pivot && !one_sample {
-                    // The next row may add to this batch row: fix the pivot now.
-                    let z_sum = sums[r][1].reduce_add();
-                    t_fix[r] = fix_pivot(
-                        ys[p], g[p], xs[p], c[r], z_sum, inv_t, gl, p, accumulate, prev,
-                    );
-                }
-            }
-            if pivot && one_sample {
-                // Every row of the group has its own batch row.
-                let z_sum = reduce_add8(sums.map(|s| s[1])).to_array();
-                for r in 0..n {
-                    let (b, _) = rows[r];
-                    let (ys, xs) = match HAVE {
-                        HAVE_SOFT => (pick(soft, r), &derived[r * k..(r + 1) * k]),
-                        HAVE_LOG => (&derived[r * k..(r + 1) * k], pick(log, r)),
-                        _ => (pick(soft, r), pick(log, r)),
-                    };
-                    let gl: &mut [T] = if want_l {
-                        &mut grad_logits[(b - b0) * k..(b - b0 + 1) * k]
-                    } else {
-                        &mut []
-                    };
-                    let p = pivots[r].to_f64() as usize;
-                    let g = grad[range(r).start + p];
-                    let inv_t = per_row(inv_temperature, b);
-                    t_fix[r] = fix_pivot(
-                        ys[p],
-                        g,
-                        xs[p],
-                        c[r],
-                        z_sum[r],
-                        inv_t,
-                        gl,
-                        p,
-                        false,
-                        T::ZERO,
-                    );
-                }
+                acc[r] = rsample_backward_pass2::<V, LOG_COT>(
+                    ys,
+                    xs,
+                    row_of(grad, i, k),
+                    c[r],
+                    refine[r],
+                    inv_t,
+                    gl,
+                    s != s0,
+                    k,
+                );
             }
             if want_t {
-                let t_sums = reduce_add8(sums.map(|s| s[0])).to_array();
-                for (r, &(b, s)) in rows.iter().enumerate().take(n) {
-                    let v = -per_row(inv_temperature, b) * (t_sums[r] + t_fix[r]);
+                let sums = reduce_add8(acc).to_array();
+                for r in 0..n {
+                    let (b, s) = (g.b[r], g.s[r]);
+                    let v = -per_row(inv_temperature, b) * sums[r];
                     let slot = &mut grad_temperature[b - b0];
                     *slot = if s == s0 { v } else { *slot + v };
                 }
@@ -324,32 +301,22 @@ impl<'a, T: Real> RsampleBackwardTile<'a, T> {
     }
 }
 
-/// The pivot step of the soft-cotangent backward pass for one row: with
-/// `p = argmax y`, replaces `zbar_p = y_p (g_p - c)` (what pass 2 stored,
-/// `z_sum` the row's `sum zbar` including it) by `-sum_{k != p} zbar_k`,
-/// rewriting `lbar_p` (`prev` is its value before the row, if
-/// `accumulate`); returns the change of `sum zbar x`.
+/// Row `i` of `y` and of `x` for a backward pass given the forms `HAVE`:
+/// the missing one is row `r` of `derived` (rows of `k`).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn fix_pivot<T: Real>(
-    y_p: T,
-    g_p: T,
-    x_p: T,
-    c: T,
-    z_sum: T,
-    inv_t: T,
-    grad_logits: &mut [T],
-    p: usize,
-    accumulate: bool,
-    prev: T,
-) -> T {
-    let naive = y_p * (g_p - c);
-    let zbar = naive - z_sum;
-    if !grad_logits.is_empty() {
-        let lbar = zbar * inv_t;
-        grad_logits[p] = if accumulate { prev + lbar } else { lbar };
+fn forms<'s, T, const HAVE: u8>(
+    soft: &'s [T],
+    log: &'s [T],
+    derived: &'s [T],
+    r: usize,
+    i: usize,
+    k: usize,
+) -> (&'s [T], &'s [T]) {
+    match HAVE {
+        HAVE_SOFT => (row_of(soft, i, k), &derived[r * k..(r + 1) * k]),
+        HAVE_LOG => (&derived[r * k..(r + 1) * k], row_of(log, i, k)),
+        _ => (row_of(soft, i, k), row_of(log, i, k)),
     }
-    (zbar - naive) * x_p
 }
 
 /// The log-density backward pass (and the log-density) over one tile.
@@ -401,6 +368,7 @@ impl<T: Real> Kernel<T> for LogProbBackwardTile<'_, T> {
 
 impl<T: Real> LogProbBackwardTile<'_, T> {
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool>(self) {
         let LogProbBackwardTile {
             logits,
@@ -428,41 +396,34 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
         let zero = V::splat(T::ZERO);
         let ninf = V::splat(T::NEG_INFINITY);
         let inf = V::splat(T::INFINITY);
-        let mut visits = Visits::new(batch, samples);
+        let mut visits = Visits::new(batch, samples, batch_rows);
         loop {
-            let (rows, n) = visits.next_group(group);
+            let g = visits.next_group(group);
+            let n = g.n;
             if n == 0 {
                 break;
             }
-            let row = |r: usize| {
-                let (b, s) = rows[r];
-                s * batch_rows + b
-            };
             // Pass A: s, ly, and the checks of the support.
-            let empty = LogProbPassA {
-                s_max: ninf,
-                ly_sum: zero,
-                masked_mass: zero,
-            };
-            let mut a = [empty; LANES];
-            for (r, a) in a.iter_mut().enumerate().take(n) {
-                let b = rows[r].0;
-                let i = row(r);
+            let (mut s_max, mut ly_sum, mut masked_mass) =
+                ([ninf; LANES], [zero; LANES], [zero; LANES]);
+            for r in 0..n {
+                let (b, i) = (g.b[r], g.i[r]);
                 let ly: &mut [T] = if LOG_SPACE {
                     &mut []
                 } else {
                     &mut ly_buf[r * k..(r + 1) * k]
                 };
-                *a = log_prob_pass_a::<V, LOG_SPACE>(
+                let a = log_prob_pass_a::<V, LOG_SPACE>(
                     &logits[b * k..(b + 1) * k],
                     per_row(temperature, b),
                     &value[i * k..(i + 1) * k],
                     &mut s_buf[r * k..(r + 1) * k],
                     ly,
                 );
+                (s_max[r], ly_sum[r], masked_mass[r]) = (a.s_max, a.ly_sum, a.masked_mass);
             }
-            let s_max = reduce_max8(a.map(|a| a.s_max));
-            let masked_mass = reduce_add8(a.map(|a| a.masked_mass));
+            let s_max = reduce_max8(s_max);
+            let masked_mass = reduce_add8(masked_mass);
             let outside_v = V::mask_or(
                 V::mask_or(s_max.eq(inf), s_max.eq(ninf)),
                 zero.lt(masked_mass),
@@ -470,32 +431,32 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
             let outside = V::select(outside_v, V::splat(T::ONE), zero).to_array();
             let m = s_max.to_array();
             // Pass B: e = exp(s - M) and the shifted sums.
-            let mut pb = [[zero; 2]; LANES];
+            let (mut exp_sum, mut shifted_sum) = ([zero; LANES], [zero; LANES]);
             for r in 0..n {
                 if outside[r] == T::ZERO {
-                    pb[r] = log_prob_pass_b::<V>(&mut s_buf[r * k..(r + 1) * k], k, m[r]);
+                    [exp_sum[r], shifted_sum[r]] =
+                        log_prob_pass_b::<V>(&mut s_buf[r * k..(r + 1) * k], k, m[r]);
                 }
             }
-            let exp_sum = reduce_add8(pb.map(|p| p[0]));
-            let shifted_sum = reduce_add8(pb.map(|p| p[1]));
+            let exp_sum = reduce_add8(exp_sum);
+            let shifted_sum = reduce_add8(shifted_sum);
             // The log-densities, one row per lane.
-            let mut consts = [[T::ZERO; LANES]; 2];
-            for (r, &(b, _)) in rows.iter().enumerate().take(n) {
-                consts[0][r] = T::from_f64(log_norm[b]);
-                consts[1][r] = T::from_f64(unmasked[b] as f64);
+            let (mut norm, mut count) = ([T::ZERO; LANES], [T::ZERO; LANES]);
+            for r in 0..n {
+                norm[r] = T::from_f64(log_norm[g.b[r]]);
+                count[r] = T::from_f64(unmasked[g.b[r]] as f64);
             }
-            let kp = V::load(&consts[1]);
-            let mut lp = V::load(&consts[0]).add(shifted_sum);
+            let kp = V::load(&count);
+            let mut lp = V::load(&norm).add(shifted_sum);
             if !LOG_SPACE {
-                lp = lp.sub(reduce_add8(a.map(|a| a.ly_sum)));
+                lp = lp.sub(reduce_add8(ly_sum));
             }
             let lp = V::select(outside_v, ninf, kp.neg().mul_add(T::ln_v(exp_sum), lp)).to_array();
             let inv_e = V::splat(T::ONE).div(exp_sum).to_array();
             // Pass C: the gradients.
             let mut tacc = [zero; LANES];
-            for (r, t_acc) in tacc.iter_mut().enumerate().take(n) {
-                let (b, s) = rows[r];
-                let i = row(r);
+            for r in 0..n {
+                let (b, s, i) = (g.b[r], g.s[r], g.i[r]);
                 let j = s - s0;
                 if !log_prob[j].is_empty() {
                     log_prob[j][b - b0] = lp[r];
@@ -519,7 +480,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
                 }
                 let c = LogProbRowScalars {
                     inv_e: inv_e[r],
-                    unmasked: consts[1][r],
+                    unmasked: count[r],
                     t: per_row(temperature, b),
                     grad: grad_out[i],
                 };
@@ -528,7 +489,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
                 } else {
                     &ly_buf[r * k..(r + 1) * k]
                 };
-                *t_acc = log_prob_pass_c::<V, LOG_SPACE>(
+                tacc[r] = log_prob_pass_c::<V, LOG_SPACE>(
                     &logits[b * k..(b + 1) * k],
                     &value[i * k..(i + 1) * k],
                     &s_buf[r * k..(r + 1) * k],
@@ -541,12 +502,12 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
             }
             if want_t {
                 let sums = reduce_add8(tacc).to_array();
-                for (r, &(b, s)) in rows.iter().enumerate().take(n) {
-                    let t = per_row(temperature, b);
+                for r in 0..n {
+                    let (b, s) = (g.b[r], g.s[r]);
                     let v = if outside[r] != T::ZERO {
                         T::ZERO
                     } else {
-                        grad_out[row(r)] * ((consts[1][r] - T::ONE) / t + sums[r])
+                        grad_out[g.i[r]] * ((count[r] - T::ONE) / per_row(temperature, b) + sums[r])
                     };
                     let slot = &mut grad_temperature[b - b0];
                     *slot = if s == s0 { v } else { *slot + v };
