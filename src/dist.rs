@@ -159,7 +159,13 @@ impl<'a, T: Float> Builder<'a, T> {
             batch_rows,
             param,
             temperature: self.temperature.to_vec(),
-            inv_temperature: self.temperature.iter().map(|&t| T::ONE / t).collect(),
+            // 1/t saturates at the largest finite value, so a subnormal
+            // temperature never makes `(l + g) / t` a NaN (see perturb_row).
+            inv_temperature: self
+                .temperature
+                .iter()
+                .map(|&t| (T::ONE / t).min_finite())
+                .collect(),
             logits,
             probs,
             unmasked,

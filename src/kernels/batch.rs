@@ -7,7 +7,7 @@ use super::logsumexp::{log_softmax_row, normalise_probs_row, probs_to_logits_row
 use super::rowops::max_vec;
 use super::sample::{
     SampleKind, argmax8, exp_shift_row, exp_shift_sum, group_rows, gumbel_row, log_finish_row,
-    perturb_row, scale_argmax_row, scale_row,
+    perturb_row, scale_argmax_long_row, scale_argmax_row, scale_row,
 };
 use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
@@ -209,7 +209,19 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                         log_finish_row::<V>(&mut self.out[range(r)], m, ln_s);
                     }
                 }
+                SampleKind::Hard if group == 1 => {
+                    let inv = V::splat(T::ONE).div(s).to_array()[0];
+                    let row = range(0);
+                    let i = scale_argmax_long_row::<V>(
+                        &mut self.out[row.clone()],
+                        inv,
+                        &mut self.hard[row.clone()],
+                    );
+                    self.hard[row][i] = T::ONE;
+                }
                 SampleKind::Hard => {
+                    // Rows of at most GROUP_ELEMENTS / 8 elements: float
+                    // indices are exact.
                     let inv = V::splat(T::ONE).div(s).to_array();
                     let mut best = [V::splat(T::NEG_INFINITY); LANES];
                     let mut best_index = [zero; LANES];

@@ -93,6 +93,11 @@ pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
 
 /// Pass 1: `out = (logits + g) * inv_t`; returns the lanewise max of `out`
 /// (reduce it with `reduce_max` / `reduce_max8`).
+///
+/// For unmasked categories `z` saturates at `+-MAX`, the largest finite
+/// value: at temperatures so small that `(l + g) / t` overflows (below
+/// about 1e-37 in f32), the categories that overflow tie instead of making
+/// `inf - inf = NaN` in pass 2. Masked categories stay at `-inf`.
 #[inline(always)]
 pub fn perturb_row<V: Vector>(
     logits: &[V::Elem],
@@ -102,23 +107,28 @@ pub fn perturb_row<V: Vector>(
 ) -> V {
     let k = logits.len();
     let inv_t = V::splat(inv_t);
-    let mut m = V::splat(V::Elem::NEG_INFINITY);
+    let max = V::splat(V::Elem::MAX);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let mut m = ninf;
     for_each_gumbel::<V>(
         k,
         rng,
         #[inline(always)]
         |o, g| {
-            if o + LANES <= k {
-                let z = V::load(&logits[o..]).add(g).mul(inv_t);
-                z.store(&mut out[o..]);
-                m = z.max(m);
+            let full = o + LANES <= k;
+            let l = if full {
+                V::load(&logits[o..])
             } else {
-                let z = V::load_partial(&logits[o..], V::Elem::NEG_INFINITY)
-                    .add(g)
-                    .mul(inv_t);
+                V::load_partial(&logits[o..], V::Elem::NEG_INFINITY)
+            };
+            let z = max.min(max.neg().max(l.add(g).mul(inv_t)));
+            let z = V::select(l.eq(ninf), ninf, z);
+            if full {
+                z.store(&mut out[o..]);
+            } else {
                 z.store_partial(&mut out[o..k]);
-                m = z.max(m);
             }
+            m = z.max(m);
         },
     );
     m
@@ -176,7 +186,11 @@ pub fn log_finish_row<V: Vector>(row: &mut [V::Elem], m: V::Elem, ln_s: V::Elem)
 /// sets the one); returns, per lane, the largest scaled value seen and its
 /// first index (as a float; exact below 2^24).
 #[inline(always)]
-pub fn scale_argmax_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem, hard: &mut [V::Elem]) -> (V, V) {
+pub fn scale_argmax_row<V: Vector>(
+    row: &mut [V::Elem],
+    inv: V::Elem,
+    hard: &mut [V::Elem],
+) -> (V, V) {
     let k = row.len();
     let inv = V::splat(inv);
     let mut best = V::splat(V::Elem::NEG_INFINITY);
@@ -206,6 +220,42 @@ pub fn scale_argmax_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem, hard: &mut
         o += LANES;
     }
     (best, best_index)
+}
+
+/// Elements per segment of [`scale_argmax_long_row`]: indices within a
+/// segment are exact in any float type.
+const ARGMAX_SEGMENT: usize = 1 << 20;
+
+/// [`scale_argmax_row`] for one row of any length: the row is scanned in
+/// segments whose lane indices stay exact as floats (f32 holds integers
+/// only up to 2^24), and the segments' winners compared as `usize`.
+/// Returns the first index of the largest scaled value.
+#[inline(always)]
+pub fn scale_argmax_long_row<V: Vector>(
+    row: &mut [V::Elem],
+    inv: V::Elem,
+    hard: &mut [V::Elem],
+) -> usize {
+    let mut winner: Option<(V::Elem, usize)> = None;
+    let mut start = 0;
+    while start < row.len() {
+        let end = (start + ARGMAX_SEGMENT).min(row.len());
+        let (best, index) = scale_argmax_row::<V>(&mut row[start..end], inv, &mut hard[start..end]);
+        let (values, indices) = (best.to_array(), index.to_array());
+        for lane in 0..LANES {
+            let (v, i) = (values[lane], start + indices[lane].to_f64() as usize);
+            // Strictly greater, or equal at a smaller index: the first maximum.
+            let better = match winner {
+                None => v > V::Elem::NEG_INFINITY,
+                Some((w, wi)) => v > w || (v == w && i < wi),
+            };
+            if better {
+                winner = Some((v, i));
+            }
+        }
+        start = end;
+    }
+    winner.map_or(0, |(_, i)| i)
 }
 
 /// For eight rows' `(best, best_index)` vectors, the first index of each

@@ -107,6 +107,10 @@ pub trait Real:
     fn is_nan(self) -> bool;
     /// `true` unless NaN or infinite.
     fn is_finite(self) -> bool;
+    /// `self`, with `+inf` replaced by the largest finite value.
+    fn min_finite(self) -> Self;
+    /// The largest finite value.
+    const MAX: Self;
 
     /// `e^x` on a vector (see [`math`] for accuracy).
     fn exp_v<V: Vector<Elem = Self>>(x: V) -> V;

@@ -40,6 +40,11 @@ macro_rules! impl_real {
                 $t::is_finite(self)
             }
             #[inline(always)]
+            fn min_finite(self) -> $t {
+                self.min($t::MAX)
+            }
+            const MAX: $t = $t::MAX;
+            #[inline(always)]
             fn exp_v<V: Vector<Elem = $t>>(x: V) -> V {
                 math::$exp(x)
             }
