@@ -5,17 +5,20 @@
 //!   block   b = i / rows_per_block(K)            fixed by K alone
 //!   lane    l in 0..8: xoshiro256++ seeded by SplitMix64 from
 //!           lane_seed(seed, b, l) = mix(seed) + 8 b + l
-//!   row r of its block starts after r * draws_per_row(K) draws;
-//!   a draw is 16 uniforms: element j of the row, in draw d = j / 16,
-//!   takes lane j % 8 of the draw's first (j % 16 < 8) or second vector.
+//!   the block's uniforms come in vectors of 8, lane j from generator
+//!   lane j: f32 takes a step's high 32 bits, then its low 32 bits;
+//!   f64 takes one step per vector
+//!   row r of its block takes vectors r * V .. (r+1) * V, V = ceil(K / 8);
+//!   element j of the row is lane j % 8 of its vector j / 8
 //! ```
 //!
 //! So a sample is a pure function of `(seed, stream index)`: threads, SIMD
-//! level and how the rows are split between calls do not change it. Rows
-//! asked for mid-block replay the block's earlier draws (at most
-//! `rows_per_block - 1` rows' worth, about 4096 uniforms).
+//! level and how the rows are split between calls do not change it, and no
+//! uniform is wasted (rows of 8 f32 take half a step each). Rows asked for
+//! mid-block replay the block's earlier steps (at most `rows_per_block - 1`
+//! rows' worth, about 4096 uniforms).
 
-use crate::simd::{LANES, RngLanes, UNIFORMS_PER_DRAW};
+use crate::simd::{LANES, RngLanes};
 
 /// Elements of one generator block; a block holds whole rows, at least one.
 pub const BLOCK_ELEMENTS: usize = 4096;
@@ -40,10 +43,10 @@ pub fn rows_per_block(k: usize) -> usize {
     BLOCK_ELEMENTS.div_ceil(k.max(1))
 }
 
-/// Draws (of 16 uniforms) one row of `k` categories consumes.
+/// Vectors (of 8 uniforms) one row of `k` categories takes.
 #[inline]
-pub fn draws_per_row(k: usize) -> usize {
-    k.div_ceil(UNIFORMS_PER_DRAW)
+pub fn vectors_per_row(k: usize) -> usize {
+    k.div_ceil(LANES)
 }
 
 /// The `u64` that seeds lane `lane` of block `block` through SplitMix64:
@@ -128,15 +131,21 @@ pub(crate) struct RowRng<R: RngLanes> {
 }
 
 impl<R: RngLanes> RowRng<R> {
-    /// Positions at stream index `first_row` for rows of `k` categories,
-    /// with `steps_per_draw` xoshiro steps per draw.
+    /// Positions at stream index `first_row` for rows of `k` categories;
+    /// `steps_per_draw` is the element type's xoshiro steps per 16
+    /// uniforms (`Real::STEPS_PER_DRAW`: f32 1, f64 2).
     #[inline(always)]
     pub fn new(seed: u64, first_row: u64, k: usize, steps_per_draw: u64) -> Self {
         let rows_per_block = rows_per_block(k) as u64;
-        let steps_per_row = draws_per_row(k) as u64 * steps_per_draw;
         let block = first_row / rows_per_block;
         let mut lanes = R::from_states(&block_states(seed, block));
-        lanes.skip((first_row % rows_per_block) * steps_per_row);
+        // Vectors before this row in its block; f32 has two per step.
+        let skipped = (first_row % rows_per_block) * vectors_per_row(k) as u64;
+        let vectors_per_step = 2 / steps_per_draw;
+        lanes.skip(skipped / vectors_per_step);
+        if skipped % vectors_per_step == 1 {
+            lanes.skip_half();
+        }
         RowRng {
             seed,
             rows_per_block,
@@ -146,8 +155,8 @@ impl<R: RngLanes> RowRng<R> {
         }
     }
 
-    /// The lanes for the next row; the caller draws exactly
-    /// `draws_per_row(k)` times from them.
+    /// The lanes for the next row; the caller takes exactly
+    /// `vectors_per_row(k)` vectors of uniforms from them.
     #[inline(always)]
     pub fn next_row(&mut self) -> &mut R {
         let block = self.next_row / self.rows_per_block;

@@ -84,13 +84,11 @@ pub fn block_uniforms<T: Float>(backend: Backend, seed: u64, block: u64, out: &m
         #[inline(always)]
         fn run<V: Vector<Elem = T>>(self) {
             let mut lanes = V::Rng::from_states(&crate::rng::block_states(self.seed, self.block));
-            for chunk in self.out.chunks_mut(2 * LANES) {
-                let [a, b] = V::uniforms(&mut lanes);
-                let mut both = [T::ZERO; 2 * LANES];
-                a.store(&mut both[..LANES]);
-                b.store(&mut both[LANES..]);
+            for chunk in self.out.chunks_mut(LANES) {
+                let mut v = [T::ZERO; LANES];
+                V::uniform(&mut lanes).store(&mut v);
                 let n = chunk.len();
-                chunk.copy_from_slice(&both[..n]);
+                chunk.copy_from_slice(&v[..n]);
             }
         }
     }
@@ -98,5 +96,5 @@ pub fn block_uniforms<T: Float>(backend: Backend, seed: u64, block: u64, out: &m
 }
 
 pub use crate::kernels::density::ln_gamma_count;
-pub use crate::rng::{BLOCK_ELEMENTS, draws_per_row, lane_seed, rows_per_block};
+pub use crate::rng::{BLOCK_ELEMENTS, lane_seed, rows_per_block, vectors_per_row};
 pub use crate::validate::value_tolerance;

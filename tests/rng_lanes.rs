@@ -80,9 +80,9 @@ fn lane_seed_is_the_documented_rule() {
             "rows_per_block({k})"
         );
         assert_eq!(
-            testing::draws_per_row(k),
-            k.div_ceil(16),
-            "draws_per_row({k})"
+            testing::vectors_per_row(k),
+            k.div_ceil(8),
+            "vectors_per_row({k})"
         );
     }
 }
@@ -151,23 +151,24 @@ fn block_uniforms_match_rand_xoshiro_f64() {
 }
 
 /// The oracle's stream-row reproduction agrees with the block layout: the
-/// uniforms of consecutive rows of one block are the block's draws, each row
-/// taking whole draws (unused uniforms of a row's last draw are skipped).
+/// uniforms of consecutive rows of one block are the block's vectors of 8,
+/// each row taking whole vectors (unused lanes of a row's last vector are
+/// skipped).
 #[test]
-fn stream_rows_take_whole_draws_of_the_block() {
+fn stream_rows_take_whole_vectors_of_the_block() {
     fn check<T: Fl>() {
         let seed = 99;
-        for k in [1usize, 7, 16, 17, 33] {
+        for k in [1usize, 7, 8, 9, 16, 17, 24, 33] {
             let rpb = oracle::rows_per_block(k);
-            let draws = k.div_ceil(16);
-            let mut block = vec![T::of(0.0); rpb * draws * 16];
+            let per_row = k.div_ceil(8) * 8;
+            let mut block = vec![T::of(0.0); rpb * per_row];
             testing::block_uniforms::<T>(relaxcat::Backend::Scalar, seed, 3, &mut block);
             let rows = oracle::stream_uniforms(seed, k, 3 * rpb as u64, rpb, T::IS_F64);
             for r in 0..rpb {
                 for j in 0..k {
                     assert_eq!(
                         rows[r * k + j],
-                        block[r * draws * 16 + j].f(),
+                        block[r * per_row + j].f(),
                         "{} k {k} row {r} element {j}",
                         T::TYPE_NAME
                     );

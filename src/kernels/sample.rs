@@ -1,7 +1,7 @@
 //! Gumbel noise and the Gumbel-softmax samples.
 //!
 //! ```text
-//! u   16 uniforms per draw, strictly inside (0,1)       (see crate::rng)
+//! u   8 uniforms per vector, strictly inside (0,1)      (see crate::rng)
 //! g = -ln(-ln u)                 finite: |g| < 17.4 (f32), < 37.5 (f64)
 //! z = (l + g) * (1/t)            pass 1, stored in the output row
 //! m = max z;  e = exp(z - m);  s = sum e                 pass 2
@@ -18,8 +18,8 @@
 //! same bits as row by row.
 //!
 //! A masked category (`l = -inf`) gives `z = -inf`, so `y = 0` and
-//! `x = -inf` exactly. Every row consumes `draws_per_row(K)` draws whether or
-//! not all uniforms are used, which keeps rows independent of each other.
+//! `x = -inf` exactly. Every row takes `vectors_per_row(K)` vectors of
+//! uniforms, masked or not, which keeps rows independent of each other.
 
 use super::rowops::{map_in_place, map_in_place_sum_vec, sum_map_vec};
 use crate::simd::{LANES, Real, Vector};
@@ -59,17 +59,13 @@ pub fn gumbel<V: Vector>(u: V) -> V {
 }
 
 /// Calls `f(offset, g)` for each vector of Gumbel noise of a row of `k`,
-/// drawing `draws_per_row(k)` times; vectors past the row are not computed.
+/// taking `vectors_per_row(k)` vectors of uniforms.
 #[inline(always)]
 fn for_each_gumbel<V: Vector>(k: usize, rng: &mut V::Rng, mut f: impl FnMut(usize, V)) {
     let mut offset = 0;
     while offset < k {
-        let [u0, u1] = V::uniforms(rng);
-        f(offset, gumbel(u0));
-        if offset + LANES < k {
-            f(offset + LANES, gumbel(u1));
-        }
-        offset += 2 * LANES;
+        f(offset, gumbel(V::uniform(rng)));
+        offset += LANES;
     }
 }
 

@@ -18,6 +18,9 @@ use core::arch::x86_64::*;
 #[derive(Clone, Copy, Debug)]
 pub struct Avx2Lanes {
     s: [[__m256i; 2]; 4],
+    /// The low 32-bit halves of the last step (lane order), while the f32
+    /// stream has not used them.
+    pending: Option<__m256i>,
 }
 
 /// Eight `f32` lanes in one AVX register.
@@ -62,6 +65,28 @@ impl Avx2Lanes {
     }
 }
 
+impl Avx2Lanes {
+    /// The next eight 32-bit words of the f32 stream, in lane order: the
+    /// high halves of a fresh step, or the pending low halves of the last.
+    #[inline(always)]
+    fn next_half(&mut self) -> __m256i {
+        if let Some(low) = self.pending.take() {
+            return low;
+        }
+        let [a, b] = self.step();
+        // SAFETY: AVX2 is enabled wherever this backend runs. shuffle_ps
+        // takes the odd (high) or even (low) 32-bit halves of lanes
+        // (0,1,4,5 | 2,3,6,7); the 64-bit permute restores lane order 0..8.
+        unsafe {
+            let (fa, fb) = (_mm256_castsi256_ps(a), _mm256_castsi256_ps(b));
+            let hi = _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(fa, fb));
+            let lo = _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(fa, fb));
+            self.pending = Some(_mm256_permute4x64_epi64::<0b11_01_10_00>(lo));
+            _mm256_permute4x64_epi64::<0b11_01_10_00>(hi)
+        }
+    }
+}
+
 impl RngLanes for Avx2Lanes {
     #[inline(always)]
     fn from_states(states: &[[u64; 4]; LANES]) -> Self {
@@ -77,6 +102,7 @@ impl RngLanes for Avx2Lanes {
                 [word(2, 0), word(2, 1)],
                 [word(3, 0), word(3, 1)],
             ],
+            pending: None,
         }
     }
 
@@ -93,9 +119,15 @@ impl RngLanes for Avx2Lanes {
     }
 
     fn skip(&mut self, steps: u64) {
+        self.pending = None;
         for _ in 0..steps {
             self.step();
         }
+    }
+
+    fn skip_half(&mut self) {
+        self.pending = None;
+        self.next_half();
     }
 }
 
@@ -291,19 +323,8 @@ impl Vector for Avx2F32 {
         }
     }
     #[inline(always)]
-    fn uniforms(rng: &mut Avx2Lanes) -> [Self; 2] {
-        let [a, b] = rng.step();
-        // SAFETY: see `splat`. shuffle_ps takes the odd (high) or even (low)
-        // 32-bit halves of lanes (0,1,4,5 | 2,3,6,7); the 64-bit permute puts
-        // them back in lane order 0..8.
-        unsafe {
-            let (fa, fb) = (_mm256_castsi256_ps(a), _mm256_castsi256_ps(b));
-            let hi = _mm256_castps_si256(_mm256_shuffle_ps::<0b11_01_11_01>(fa, fb));
-            let lo = _mm256_castps_si256(_mm256_shuffle_ps::<0b10_00_10_00>(fa, fb));
-            let hi = _mm256_permute4x64_epi64::<0b11_01_10_00>(hi);
-            let lo = _mm256_permute4x64_epi64::<0b11_01_10_00>(lo);
-            [Avx2F32(uniform_f32x8(hi)), Avx2F32(uniform_f32x8(lo))]
-        }
+    fn uniform(rng: &mut Avx2Lanes) -> Self {
+        Avx2F32(uniform_f32x8(rng.next_half()))
     }
 }
 
@@ -615,12 +636,8 @@ impl Vector for Avx2F64 {
         (Avx2F64([e0, e1]), Avx2F64([m0, m1]))
     }
     #[inline(always)]
-    fn uniforms(rng: &mut Avx2Lanes) -> [Self; 2] {
-        let [a0, a1] = rng.step();
-        let [b0, b1] = rng.step();
-        [
-            Avx2F64([uniform_f64x4(a0), uniform_f64x4(a1)]),
-            Avx2F64([uniform_f64x4(b0), uniform_f64x4(b1)]),
-        ]
+    fn uniform(rng: &mut Avx2Lanes) -> Self {
+        let [a, b] = rng.step();
+        Avx2F64([uniform_f64x4(a), uniform_f64x4(b)])
     }
 }

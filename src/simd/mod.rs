@@ -39,9 +39,6 @@ use core::ops::{Add, Div, Mul, Neg, Sub};
 /// The logical vector width of every backend, for `f32` and `f64`.
 pub const LANES: usize = 8;
 
-/// Uniforms produced by one call of [`Vector::uniforms`]: two vectors.
-pub const UNIFORMS_PER_DRAW: usize = 2 * LANES;
-
 /// Eight independent xoshiro256++ generators, held in a backend's registers.
 ///
 /// Lane `i` is bit-for-bit the scalar generator
@@ -51,8 +48,12 @@ pub trait RngLanes: Copy + Send {
     fn from_states(states: &[[u64; 4]; LANES]) -> Self;
     /// Advances every lane one step and returns the eight outputs.
     fn next_u64s(&mut self) -> [u64; LANES];
-    /// Advances every lane `steps` steps, discarding the outputs.
+    /// Advances every lane `steps` steps, discarding the outputs (and any
+    /// pending half, see [`RngLanes::skip_half`]).
     fn skip(&mut self, steps: u64);
+    /// Takes one step and keeps only its low halves pending: the `f32`
+    /// stream then continues with them. Skips half a step of `f32` uniforms.
+    fn skip_half(&mut self);
 }
 
 /// An element type the kernels compute in: `f32` or `f64`.
@@ -88,7 +89,7 @@ pub trait Real:
     const NAN: Self;
     /// Machine epsilon (distance from 1 to the next value).
     const EPSILON: Self;
-    /// Number of xoshiro256++ steps one [`Vector::uniforms`] call consumes.
+    /// xoshiro256++ steps per 16 uniforms (f32: 1, f64: 2).
     const STEPS_PER_DRAW: u64;
 
     /// The scalar-array backend's vector.
@@ -202,10 +203,11 @@ pub trait Vector: Copy + Send + Sync {
     /// For positive normal finite lanes `x`: `(e, m)` with `x = m * 2^e`,
     /// `m` in `[1, 2)`, `e` an integer held as a float. Exact.
     fn split_exponent(x: Self) -> (Self, Self);
-    /// Sixteen uniforms strictly inside (0, 1): lane `j` of the first vector
-    /// comes from generator lane `j`'s high bits, of the second from its low
-    /// bits (f32, one step), or from a second step (f64).
-    fn uniforms(rng: &mut Self::Rng) -> [Self; 2];
+    /// The next eight uniforms of the stream, strictly inside (0, 1). Lane
+    /// `j` comes from generator lane `j`: f32 takes the high 32 bits of a
+    /// fresh step and leaves the low 32 bits pending for the next call;
+    /// f64 takes one step.
+    fn uniform(rng: &mut Self::Rng) -> Self;
 }
 
 /// Lane `r` of the result is `v[r].reduce_add()`, bit for bit: eight

@@ -146,18 +146,8 @@ impl Vector for PortableF32 {
         (PortableF32(e), PortableF32(m))
     }
     #[inline(always)]
-    fn uniforms(rng: &mut PortableLanes) -> [Self; 2] {
-        let w = rng.next_u64s();
-        [
-            PortableF32(f32x8::from(w.map(
-                #[inline(always)]
-                |x| uniform_f32_from_bits((x >> 32) as u32),
-            ))),
-            PortableF32(f32x8::from(w.map(
-                #[inline(always)]
-                |x| uniform_f32_from_bits(x as u32),
-            ))),
-        ]
+    fn uniform(rng: &mut PortableLanes) -> Self {
+        PortableF32(f32x8::from(rng.next_half().map(uniform_f32_from_bits)))
     }
 }
 
@@ -330,12 +320,7 @@ impl Vector for PortableF64 {
         (PortableF64([e0, e1]), PortableF64([m0, m1]))
     }
     #[inline(always)]
-    fn uniforms(rng: &mut PortableLanes) -> [Self; 2] {
-        let a = rng.next_u64s();
-        let b = rng.next_u64s();
-        [
-            Self::from_array(a.map(uniform_f64_from_bits)),
-            Self::from_array(b.map(uniform_f64_from_bits)),
-        ]
+    fn uniform(rng: &mut PortableLanes) -> Self {
+        Self::from_array(rng.next_u64s().map(uniform_f64_from_bits))
     }
 }

@@ -4,16 +4,43 @@
 
 use super::{LANES, RngLanes, Vector, uniform_f32_from_bits, uniform_f64_from_bits, xoshiro_step};
 
-/// Eight xoshiro256++ states, one per lane.
+/// Eight xoshiro256++ states, one per lane, and the low halves of the
+/// last step while the `f32` stream has not used them.
 #[derive(Clone, Copy, Debug)]
 pub struct ScalarLanes {
     states: [[u64; 4]; LANES],
+    pending: Option<[u32; LANES]>,
+}
+
+impl ScalarLanes {
+    /// The next eight 32-bit words of the `f32` stream: the high halves of
+    /// a fresh step, or the pending low halves of the last one.
+    #[inline(always)]
+    pub fn next_half(&mut self) -> [u32; LANES] {
+        match self.pending.take() {
+            Some(low) => low,
+            None => {
+                let w = self.next_u64s();
+                self.pending = Some(w.map(
+                    #[inline(always)]
+                    |x| x as u32,
+                ));
+                w.map(
+                    #[inline(always)]
+                    |x| (x >> 32) as u32,
+                )
+            }
+        }
+    }
 }
 
 impl RngLanes for ScalarLanes {
     #[inline(always)]
     fn from_states(states: &[[u64; 4]; LANES]) -> Self {
-        ScalarLanes { states: *states }
+        ScalarLanes {
+            states: *states,
+            pending: None,
+        }
     }
 
     #[inline(always)]
@@ -26,9 +53,15 @@ impl RngLanes for ScalarLanes {
     }
 
     fn skip(&mut self, steps: u64) {
+        self.pending = None;
         for _ in 0..steps {
             self.next_u64s();
         }
+    }
+
+    fn skip_half(&mut self) {
+        self.pending = None;
+        self.next_half();
     }
 }
 
@@ -40,28 +73,9 @@ pub struct ScalarF32(pub [f32; LANES]);
 #[derive(Clone, Copy, Debug)]
 pub struct ScalarF64(pub [f64; LANES]);
 
-macro_rules! scalar_uniforms_impl {
-    (f32, $rng:ident, $name:ident) => {{
-        let w = $rng.next_u64s();
-        [
-            $name(w.map(
-                #[inline(always)]
-                |x| uniform_f32_from_bits((x >> 32) as u32),
-            )),
-            $name(w.map(
-                #[inline(always)]
-                |x| uniform_f32_from_bits(x as u32),
-            )),
-        ]
-    }};
-    (f64, $rng:ident, $name:ident) => {{
-        let a = $rng.next_u64s();
-        let b = $rng.next_u64s();
-        [
-            $name(a.map(uniform_f64_from_bits)),
-            $name(b.map(uniform_f64_from_bits)),
-        ]
-    }};
+macro_rules! scalar_uniform_impl {
+    (f32, $rng:ident, $name:ident) => {{ $name($rng.next_half().map(uniform_f32_from_bits)) }};
+    (f64, $rng:ident, $name:ident) => {{ $name($rng.next_u64s().map(uniform_f64_from_bits)) }};
 }
 
 macro_rules! scalar_vector {
@@ -275,8 +289,8 @@ macro_rules! scalar_vector {
                 (e, m)
             }
             #[inline(always)]
-            fn uniforms(rng: &mut ScalarLanes) -> [Self; 2] {
-                scalar_uniforms_impl!($t, rng, $name)
+            fn uniform(rng: &mut ScalarLanes) -> Self {
+                scalar_uniform_impl!($t, rng, $name)
             }
         }
     };

@@ -438,47 +438,38 @@ pub mod oracle {
     }
 
     /// The uniforms of stream rows `first .. first + rows` for rows of `k`,
-    /// row-major, generated lane by lane with `rand_xoshiro`:
-    /// a draw is one step of each of the 8 lanes (f32: element `j < 8` is the
-    /// high half of lane `j`, `8 <= j < 16` the low half of lane `j - 8`) or
-    /// two steps (f64: the first step gives elements 0..8, the second 8..16);
-    /// a row takes `ceil(k / 16)` draws; a block is re-seeded from scratch.
+    /// row-major, generated lane by lane with `rand_xoshiro`: a block's
+    /// uniforms come in vectors of 8, lane `j` from generator lane `j` (f32:
+    /// the high halves of a step, then its low halves; f64: one step per
+    /// vector); row `r` of a block takes vectors `r V .. (r+1) V` with
+    /// `V = ceil(k / 8)`; a block is re-seeded from scratch.
     pub fn stream_uniforms(seed: u64, k: usize, first: u64, rows: usize, is_f64: bool) -> Vec<f64> {
         let rpb = rows_per_block(k) as u64;
-        let draws = k.div_ceil(16);
-        let steps_per_draw = if is_f64 { 2 } else { 1 };
+        let per_row = k.div_ceil(8) * 8;
         let mut out = Vec::with_capacity(rows * k);
-        let mut lanes: Vec<Xoshiro256PlusPlus> = Vec::new();
+        let mut block_uniforms: Vec<f64> = Vec::new();
         let mut current_block = u64::MAX;
         for r in 0..rows as u64 {
             let idx = first + r;
             let block = idx / rpb;
-            if block != current_block || lanes.is_empty() {
+            if block != current_block {
                 current_block = block;
-                lanes = (0..8)
+                let mut lanes: Vec<Xoshiro256PlusPlus> = (0..8)
                     .map(|l| Xoshiro256PlusPlus::seed_from_u64(lane_seed(seed, block, l)))
                     .collect();
-                let skip = (idx % rpb) * (draws * steps_per_draw) as u64;
-                for lane in lanes.iter_mut() {
-                    for _ in 0..skip {
-                        lane.next_u64();
+                block_uniforms.clear();
+                while block_uniforms.len() < rpb as usize * per_row {
+                    let w: Vec<u64> = lanes.iter_mut().map(|l| l.next_u64()).collect();
+                    if is_f64 {
+                        block_uniforms.extend(w.iter().map(|&w| uniform_f64(w)));
+                    } else {
+                        block_uniforms.extend(w.iter().map(|&w| uniform_f32((w >> 32) as u32)));
+                        block_uniforms.extend(w.iter().map(|&w| uniform_f32(w as u32)));
                     }
                 }
             }
-            let mut row = Vec::with_capacity(draws * 16);
-            for _ in 0..draws {
-                if is_f64 {
-                    let a: Vec<u64> = lanes.iter_mut().map(|l| l.next_u64()).collect();
-                    let b: Vec<u64> = lanes.iter_mut().map(|l| l.next_u64()).collect();
-                    row.extend(a.iter().map(|&w| uniform_f64(w)));
-                    row.extend(b.iter().map(|&w| uniform_f64(w)));
-                } else {
-                    let w: Vec<u64> = lanes.iter_mut().map(|l| l.next_u64()).collect();
-                    row.extend(w.iter().map(|&w| uniform_f32((w >> 32) as u32)));
-                    row.extend(w.iter().map(|&w| uniform_f32(w as u32)));
-                }
-            }
-            out.extend_from_slice(&row[..k]);
+            let start = (idx % rpb) as usize * per_row;
+            out.extend_from_slice(&block_uniforms[start..start + k]);
         }
         out
     }
