@@ -4,6 +4,8 @@
 //! ```text
 //! rsample        y = softmax((l + g)/t), x = ln y;  upstream ybar (or xbar)
 //!   zbar = y (ybar - <ybar, y>)       (from xbar: zbar = xbar - y sum xbar)
+//!          (with one step of refinement of <ybar, y>, so a nearly one-hot
+//!           y still gets accurate, zero-sum gradients; see kernels::grad)
 //!   lbar[b] = sum_{s} zbar[s B + b] / t[b]
 //!   tbar[b] = sum_{s} -(1/t[b]) sum_k zbar_k x_k    (scalar t: sum over b)
 //! hard           the one-hot sample's gradient flows through its soft y
@@ -58,7 +60,8 @@ pub enum SampleForm<'a, T> {
     /// The log-space sample `x = ln y`.
     Log(&'a [T]),
     /// Both, as [`rsample_with_log_into`](RelaxedOneHotCategorical::rsample_with_log_into)
-    /// writes them.
+    /// and [`rsample_hard_with_log_into`](RelaxedOneHotCategorical::rsample_hard_with_log_into)
+    /// write them.
     Both {
         /// `y`.
         soft: &'a [T],
@@ -283,6 +286,9 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
             return Err(Error::length("upstream gradient", grad.len(), len));
         }
         self.check_param_grads(&grads)?;
+        if grads.logits.is_none() && grads.probs.is_none() && grads.temperature.is_none() {
+            return Ok(());
+        }
         let (k, batch_rows) = (self.k, self.batch_rows);
         self.param_backward(
             samples,
@@ -409,6 +415,57 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
         soft: &mut [T],
         log: &mut [T],
     ) -> Result<()> {
+        self.with_log_rows(stream, rows, &mut [], soft, log)
+    }
+
+    /// The fused forward pass of the straight-through sampler: one-hot rows
+    /// into `hard`, the soft samples they came from into `soft` and their
+    /// log-space form into `log`, bit for bit what
+    /// [`rsample_hard_into`](Self::rsample_hard_into) and
+    /// [`rsample_log_into`](Self::rsample_log_into) give. Pass `soft` and
+    /// `log` to [`rsample_hard_backward`](Self::rsample_hard_backward) as
+    /// [`SampleForm::Both`].
+    pub fn rsample_hard_with_log_into(
+        &self,
+        generator: &mut Generator,
+        samples: usize,
+        hard: &mut [T],
+        soft: &mut [T],
+        log: &mut [T],
+    ) -> Result<()> {
+        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
+        let stream = Stream::new(generator.seed(), generator.position());
+        self.rsample_hard_with_log_rows_into(stream, 0..rows, hard, soft, log)?;
+        generator.take(rows as u64);
+        Ok(())
+    }
+
+    /// Rows `rows` of the straight-through sample sequence of `stream`, with
+    /// the soft and log-space samples (see
+    /// [`rsample_hard_with_log_into`](Self::rsample_hard_with_log_into)).
+    pub fn rsample_hard_with_log_rows_into(
+        &self,
+        stream: Stream,
+        rows: Range<usize>,
+        hard: &mut [T],
+        soft: &mut [T],
+        log: &mut [T],
+    ) -> Result<()> {
+        if hard.len() != soft.len() {
+            return Err(Error::length("hard output", hard.len(), soft.len()));
+        }
+        self.with_log_rows(stream, rows, hard, soft, log)
+    }
+
+    /// The fused sampler; `hard` empty for no one-hot rows.
+    fn with_log_rows(
+        &self,
+        stream: Stream,
+        rows: Range<usize>,
+        hard: &mut [T],
+        soft: &mut [T],
+        log: &mut [T],
+    ) -> Result<()> {
         let k = self.k;
         let n = rows
             .end
@@ -421,18 +478,22 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
         if log.len() != len {
             return Err(Error::length("log-space output", log.len(), len));
         }
+        if len == 0 {
+            return Ok(());
+        }
         let split = RowSplit {
             rows: n,
             row_elements: k,
             first_stream_row: stream.offset.wrapping_add(rows.start as u64),
             block_rows: rows_per_block(k),
         };
+        let hard_width = if hard.is_empty() { 0 } else { k };
         run_rows(
             &self.exec,
             split,
-            [soft, log],
-            [k, k],
-            |task, [soft, log]| {
+            [soft, log, hard],
+            [k, k, hard_width],
+            |task, [soft, log, hard]| {
                 dispatch(
                     self.exec.backend(),
                     RsampleWithLogRows {
@@ -444,6 +505,7 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
                         first_row: rows.start + task.start,
                         soft,
                         log,
+                        hard,
                     },
                 )
             },

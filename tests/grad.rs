@@ -898,6 +898,14 @@ fn rsample_with_log_is_bit_identical_to_the_samplers() {
                         .unwrap();
                     assert!(y == y2, "soft differs (K={k}, {backend:?})");
                     assert!(x == x2, "log differs (K={k}, {backend:?})");
+                    let (mut h, mut h2) = (vec![of(0.5); n], vec![of(0.0); n]);
+                    d.rsample_hard_with_log_rows_into(stream, rows.clone(), &mut h, &mut y, &mut x)
+                        .unwrap();
+                    d.rsample_hard_rows_into(stream, rows.clone(), &mut h2, &mut y2)
+                        .unwrap();
+                    assert!(h == h2, "hard differs (K={k}, {backend:?})");
+                    assert!(y == y2, "hard's soft differs (K={k}, {backend:?})");
+                    assert!(x == x2, "hard's log differs (K={k}, {backend:?})");
                 }
             }
         }

@@ -21,7 +21,9 @@ use super::grad::{
     log_prob_pass_b, log_prob_pass_c, probs_chain_row, rsample_backward_pass1,
     rsample_backward_pass2, rsample_backward_refine, value_check_row,
 };
-use super::sample::{group_rows, log_finish_row, perturb_row, scale_row};
+use super::sample::{
+    argmax8, group_rows, log_finish_row, perturb_row, scale_argmax_row, scale_row,
+};
 use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
 use std::ops::Range;
@@ -101,7 +103,8 @@ impl Visits {
 }
 
 /// Sample rows `first_row ..` as both `y` and `x = ln y` from the same
-/// draw: the same bits as the soft and the log-space samplers.
+/// draw (and, if asked, the one-hot rows): the same bits as the soft, the
+/// log-space and the straight-through samplers.
 pub struct RsampleWithLogRows<'a, T> {
     /// Normalised logits, `batch_rows x k`.
     pub logits: &'a [T],
@@ -119,11 +122,14 @@ pub struct RsampleWithLogRows<'a, T> {
     pub soft: &'a mut [T],
     /// The task's rows of `x`.
     pub log: &'a mut [T],
+    /// The task's one-hot rows, or empty.
+    pub hard: &'a mut [T],
 }
 
 impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
     type Output = ();
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
@@ -159,8 +165,27 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
             // Pass 3: y = e / s, x = (z - m) - ln s.
             let inv = V::splat(T::ONE).div(s).to_array();
             let ln_s = T::ln_normal_v(s).to_array();
+            if self.hard.is_empty() {
+                for r in 0..n {
+                    scale_row::<V>(&mut self.soft[(g0 + r) * k..(g0 + r + 1) * k], inv[r]);
+                }
+            } else {
+                let mut best = [V::splat(T::NEG_INFINITY); LANES];
+                let mut best_index = [zero; LANES];
+                for r in 0..n {
+                    let row = (g0 + r) * k..(g0 + r + 1) * k;
+                    (best[r], best_index[r]) = scale_argmax_row::<V>(
+                        &mut self.soft[row.clone()],
+                        inv[r],
+                        &mut self.hard[row],
+                    );
+                }
+                let index = argmax8(best, best_index).to_array();
+                for r in 0..n {
+                    self.hard[(g0 + r) * k + index[r].to_f64() as usize] = T::ONE;
+                }
+            }
             for r in 0..n {
-                scale_row::<V>(&mut self.soft[(g0 + r) * k..(g0 + r + 1) * k], inv[r]);
                 log_finish_row::<V>(&mut self.log[(g0 + r) * k..(g0 + r + 1) * k], m[r], ln_s[r]);
             }
             g0 += n;
