@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn extents_and_checks() {
-        let p = 8usize as *const f64;
+        let p = std::ptr::dangling::<f64>();
         assert_eq!(matrix("m", p, 3, 2, 5).unwrap().extent, 12);
         assert_eq!(matrix("m", p, 0, 2, 5).unwrap().extent, 0);
         assert_eq!(
@@ -371,7 +371,7 @@ mod tests {
             ErrorKind::SizeOverflow
         );
         assert_eq!(
-            matrix("m", p, usize::MAX / 16, 1, 1).unwrap_err().kind(),
+            matrix("m", p, usize::MAX / 8, 1, 1).unwrap_err().kind(),
             ErrorKind::SizeOverflow
         );
         assert_eq!(
@@ -382,15 +382,17 @@ mod tests {
         );
         assert!(matrix("m", std::ptr::null::<f64>(), 0, 1, 1).is_ok());
         assert_eq!(
-            vector("v", 4usize as *const f64, 1).unwrap_err().kind(),
+            vector("v", std::ptr::without_provenance::<f64>(4), 1)
+                .unwrap_err()
+                .kind(),
             ErrorKind::InvalidShape
         );
-        let a = vector("a", 64usize as *const f64, 2).unwrap();
-        let b = vector("b", 72usize as *const f64, 2).unwrap();
-        let c = vector("c", 80usize as *const f64, 2).unwrap();
+        let a = vector("a", std::ptr::without_provenance::<f64>(64), 2).unwrap();
+        let b = vector("b", std::ptr::without_provenance::<f64>(72), 2).unwrap();
+        let c = vector("c", std::ptr::without_provenance::<f64>(80), 2).unwrap();
         assert!(disjoint(&a.span, &[&b.span]).is_err());
         assert!(disjoint(&a.span, &[&c.span]).is_ok());
-        let empty = vector("e", 72usize as *const f64, 0).unwrap();
+        let empty = vector("e", std::ptr::without_provenance::<f64>(72), 0).unwrap();
         assert!(disjoint(&a.span, &[&empty.span]).is_ok());
     }
 }
