@@ -6,11 +6,12 @@ use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a,
 use super::logsumexp::{log_softmax_row, normalise_probs_row, probs_to_logits_row, softmax_row};
 use super::rowops::max_vec;
 use super::sample::{
-    SampleKind, argmax8, exp_shift_row, exp_shift_sum, group_rows, gumbel_row, log_finish_row,
+    SampleKind, argmax8, exp_shift_row, exp_shift_sum, finish_short_rows, group_rows, gumbel,
+    gumbel_row, log_finish_row, perturb,
     perturb_row, scale_argmax_long_row, scale_argmax_row, scale_row,
 };
 use crate::rng::RowRng;
-use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
+use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8, tree_add8, tree_max8};
 
 /// Which row-to-row map a [`RowMap`] applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,18 +80,34 @@ impl<T: Real> Kernel<T> for LogSumExpRows<'_, T> {
         while g0 < rows {
             let n = group.min(rows - g0);
             let row = |r: usize| &self.input[(g0 + r) * k..(g0 + r + 1) * k];
-            let mut acc = [V::splat(T::NEG_INFINITY); LANES];
-            for (r, a) in acc.iter_mut().enumerate().take(n) {
-                *a = max_vec::<V>(row(r));
-            }
-            let m = reduce_max8(acc).to_array();
-            let mut sums = [V::splat(T::ZERO); LANES];
-            for r in 0..n {
-                if m[r].is_finite() {
-                    sums[r] = exp_shift_sum::<V>(row(r), m[r]);
+            let (m, lse) = if k <= LANES {
+                // Rows of one vector: transpose the rows themselves, so the
+                // max and the sum are lanewise trees (the same bits as below).
+                let mut rows_v = [V::splat(T::NEG_INFINITY); LANES];
+                for (r, v) in rows_v.iter_mut().enumerate().take(n) {
+                    *v = V::load_partial_or_full(row(r), T::NEG_INFINITY);
                 }
-            }
-            let lse = V::load(&m).add(T::ln_v(reduce_add8(sums))).to_array();
+                let cols = V::transpose8(rows_v);
+                let m = tree_max8(cols);
+                let e = cols.map(
+                    #[inline(always)]
+                    |c| T::exp_v(c.sub(m)),
+                );
+                (m.to_array(), m.add(T::ln_v(tree_add8(e))).to_array())
+            } else {
+                let mut acc = [V::splat(T::NEG_INFINITY); LANES];
+                for (r, a) in acc.iter_mut().enumerate().take(n) {
+                    *a = max_vec::<V>(row(r));
+                }
+                let m = reduce_max8(acc).to_array();
+                let mut sums = [V::splat(T::ZERO); LANES];
+                for r in 0..n {
+                    if m[r].is_finite() {
+                        sums[r] = exp_shift_sum::<V>(row(r), m[r]);
+                    }
+                }
+                (m, V::load(&m).add(T::ln_v(reduce_add8(sums))).to_array())
+            };
             for r in 0..n {
                 self.out[g0 + r] = if m[r].is_finite() {
                     lse[r]
@@ -165,6 +182,30 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
         let zero = V::splat(T::ZERO);
         // The parameter row of the next sample row, advanced without `%`.
         let mut b = self.first_row % batch_rows;
+        if k <= LANES {
+            // Rows of one vector: eight at a time, transposed.
+            let mut g0 = 0;
+            while g0 < rows {
+                let n = LANES.min(rows - g0);
+                let mut z = [V::splat(T::NEG_INFINITY); LANES];
+                for z in z.iter_mut().take(n) {
+                    let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 { 0 } else { b }];
+                    let l = V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                    *z = perturb(l, gumbel(V::uniform(rng.next_row())), V::splat(inv_t));
+                    b = if b + 1 == batch_rows { 0 } else { b + 1 };
+                }
+                let (out, hard) = finish_short_rows(self.kind, k, z);
+                for r in 0..n {
+                    let row = (g0 + r) * k..(g0 + r + 1) * k;
+                    out[r].store_partial_or_full(&mut self.out[row.clone()]);
+                    if self.kind == SampleKind::Hard {
+                        hard[r].store_partial_or_full(&mut self.hard[row]);
+                    }
+                }
+                g0 += n;
+            }
+            return;
+        }
         let mut g0 = 0;
         while g0 < rows {
             let n = group.min(rows - g0);

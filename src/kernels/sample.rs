@@ -103,9 +103,7 @@ pub fn perturb_row<V: Vector>(
 ) -> V {
     let k = logits.len();
     let inv_t = V::splat(inv_t);
-    let max = V::splat(V::Elem::MAX);
-    let ninf = V::splat(V::Elem::NEG_INFINITY);
-    let mut m = ninf;
+    let mut m = V::splat(V::Elem::NEG_INFINITY);
     for_each_gumbel::<V>(
         k,
         rng,
@@ -117,8 +115,7 @@ pub fn perturb_row<V: Vector>(
             } else {
                 V::load_partial(&logits[o..], V::Elem::NEG_INFINITY)
             };
-            let z = max.min(max.neg().max(l.add(g).mul(inv_t)));
-            let z = V::select(l.eq(ninf), ninf, z);
+            let z = perturb(l, g, inv_t);
             if full {
                 z.store(&mut out[o..]);
             } else {
@@ -128,6 +125,65 @@ pub fn perturb_row<V: Vector>(
         },
     );
     m
+}
+
+/// `z = (l + g) * inv_t`, saturated at `+-MAX` for unmasked categories and
+/// `-inf` for masked ones (see [`perturb_row`]).
+#[inline(always)]
+pub fn perturb<V: Vector>(l: V, g: V, inv_t: V) -> V {
+    let max = V::splat(V::Elem::MAX);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let z = max.min(max.neg().max(l.add(g).mul(inv_t)));
+    V::select(l.eq(ninf), ninf, z)
+}
+
+/// Eight rows of at most 8 categories at once, one row per lane after a
+/// transpose: `z[r]` holds row `r`'s perturbed logits (pass 1, `-inf`
+/// beyond the row), and the rows of the result are the finished samples of
+/// `kind` (soft or log; for hard, the soft sample and, in the second
+/// array, the one-hot rows). The same bits as the row-by-row passes.
+#[inline(always)]
+pub fn finish_short_rows<V: Vector>(kind: SampleKind, k: usize, z: [V; LANES]) -> ([V; LANES], [V; LANES]) {
+    let cols = V::transpose8(z);
+    let m = crate::simd::tree_max8(cols);
+    let zero = V::splat(V::Elem::ZERO);
+    if kind == SampleKind::Log {
+        let e = cols.map(
+            #[inline(always)]
+            |c| V::Elem::exp_v(c.sub(m)),
+        );
+        let ln_s = V::Elem::ln_normal_v(crate::simd::tree_add8(e));
+        let x = cols.map(
+            #[inline(always)]
+            |c| c.sub(m).sub(ln_s),
+        );
+        return (V::transpose8(x), [zero; LANES]);
+    }
+    let e = cols.map(
+        #[inline(always)]
+        |c| V::Elem::exp_v(c.sub(m)),
+    );
+    let inv = V::splat(V::Elem::ONE).div(crate::simd::tree_add8(e));
+    let y = e.map(
+        #[inline(always)]
+        |e| e.mul(inv),
+    );
+    if kind == SampleKind::Soft {
+        return (V::transpose8(y), [zero; LANES]);
+    }
+    // The first category of each row (lane) with the largest y.
+    let (mut best, mut best_index) = (y[0], zero);
+    for (j, &yj) in y.iter().enumerate().take(k).skip(1) {
+        let greater = best.lt(yj);
+        best = V::select(greater, yj, best);
+        best_index = V::select(greater, V::splat(V::Elem::from_f64(j as f64)), best_index);
+    }
+    let one = V::splat(V::Elem::ONE);
+    let mut hard = [zero; LANES];
+    for (j, h) in hard.iter_mut().enumerate().take(k) {
+        *h = V::select(best_index.eq(V::splat(V::Elem::from_f64(j as f64))), one, zero);
+    }
+    (V::transpose8(y), V::transpose8(hard))
 }
 
 /// Pass 2: `row = exp(row - m)`; returns the lanewise sum (reduce it with

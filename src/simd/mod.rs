@@ -141,8 +141,20 @@ pub trait Vector: Copy + Send + Sync {
     /// Lanes `src[0..n]` and `fill` above, with `n = src.len() < 8`; reads
     /// nothing past `src`.
     fn load_partial(src: &[Self::Elem], fill: Self::Elem) -> Self;
+    /// [`Vector::load`] if `src` holds 8 elements or more, else
+    /// [`Vector::load_partial`] with `fill`.
+    #[inline(always)]
+    fn load_partial_or_full(src: &[Self::Elem], fill: Self::Elem) -> Self {
+        if src.len() >= LANES { Self::load(src) } else { Self::load_partial(src, fill) }
+    }
     /// Writes all lanes to `dst[0..8]`.
     fn store(self, dst: &mut [Self::Elem]);
+    /// [`Vector::store`] to the first 8 elements if `dst` holds 8 or more,
+    /// else [`Vector::store_partial`].
+    #[inline(always)]
+    fn store_partial_or_full(self, dst: &mut [Self::Elem]) {
+        if dst.len() >= LANES { self.store(dst) } else { self.store_partial(dst) }
+    }
     /// Writes lanes `0..dst.len()` (fewer than 8); writes nothing past `dst`.
     fn store_partial(self, dst: &mut [Self::Elem]);
     /// The lanes as an array.
@@ -214,7 +226,13 @@ pub trait Vector: Copy + Send + Sync {
 /// horizontal sums at the cost of one transpose.
 #[inline(always)]
 pub fn reduce_add8<V: Vector>(v: [V; LANES]) -> V {
-    let t = V::transpose8(v);
+    tree_add8(V::transpose8(v))
+}
+
+/// `((t0+t4)+(t2+t6)) + ((t1+t5)+(t3+t7))` lanewise: the reduction tree of
+/// [`Vector::reduce_add`] applied across eight vectors.
+#[inline(always)]
+pub fn tree_add8<V: Vector>(t: [V; LANES]) -> V {
     t[0].add(t[4])
         .add(t[2].add(t[6]))
         .add(t[1].add(t[5]).add(t[3].add(t[7])))
@@ -223,11 +241,16 @@ pub fn reduce_add8<V: Vector>(v: [V; LANES]) -> V {
 /// Lane `r` of the result is `reduce_max(v[r])`, bit for bit.
 #[inline(always)]
 pub fn reduce_max8<V: Vector>(v: [V; LANES]) -> V {
+    tree_max8(V::transpose8(v))
+}
+
+/// The maximum tree of [`reduce_max`] applied lanewise across eight vectors.
+#[inline(always)]
+pub fn tree_max8<V: Vector>(t: [V; LANES]) -> V {
     #[inline(always)]
     fn m<V: Vector>(a: V, b: V) -> V {
         V::select(b.lt(a), a, b)
     }
-    let t = V::transpose8(v);
     m(
         m(m(t[0], t[4]), m(t[2], t[6])),
         m(m(t[1], t[5]), m(t[3], t[7])),
