@@ -148,10 +148,21 @@ impl<'a, T: Float> Builder<'a, T> {
             .map(|r| r.iter().filter(|&&l| l > T::NEG_INFINITY).count())
             .collect();
         let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
+        // Rows almost always share K' (and often t): remember the last
+        // lgamma and ln t instead of recomputing them per row.
+        let mut last_lgamma = (usize::MAX, 0.0);
+        let mut last_ln_t = (f64::NAN, 0.0);
         let log_norm = (0..batch_rows)
             .map(|b| {
                 let kp = unmasked[b];
-                ln_gamma_count(kp) + (kp as f64 - 1.0) * t_of(b).to_f64().ln()
+                if last_lgamma.0 != kp {
+                    last_lgamma = (kp, ln_gamma_count(kp));
+                }
+                let t = t_of(b).to_f64();
+                if last_ln_t.0.to_bits() != t.to_bits() {
+                    last_ln_t = (t, t.ln());
+                }
+                last_lgamma.1 + (kp as f64 - 1.0) * last_ln_t.1
             })
             .collect();
         Ok(RelaxedOneHotCategorical {

@@ -7,8 +7,8 @@ use super::logsumexp::{log_softmax_row, normalise_probs_row, probs_to_logits_row
 use super::rowops::max_vec;
 use super::sample::{
     SampleKind, argmax8, exp_shift_row, exp_shift_sum, finish_short_rows, group_rows, gumbel,
-    gumbel_row, log_finish_row, perturb,
-    perturb_row, scale_argmax_long_row, scale_argmax_row, scale_row,
+    gumbel_row, log_finish_row, perturb, perturb_row, scale_argmax_long_row, scale_argmax_row,
+    scale_row,
 };
 use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8, tree_add8, tree_max8};
@@ -189,8 +189,13 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                 let n = LANES.min(rows - g0);
                 let mut z = [V::splat(T::NEG_INFINITY); LANES];
                 for z in z.iter_mut().take(n) {
-                    let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 { 0 } else { b }];
-                    let l = V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                    let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 {
+                        0
+                    } else {
+                        b
+                    }];
+                    let l =
+                        V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
                     *z = perturb(l, gumbel(V::uniform(rng.next_row())), V::splat(inv_t));
                     b = if b + 1 == batch_rows { 0 } else { b + 1 };
                 }
@@ -352,6 +357,10 @@ impl<T: Real> DensityRows<'_, T> {
             }
             return;
         }
+        if k <= LANES {
+            self.short_rows::<V, LOG_SPACE, VALIDATE>();
+            return;
+        }
         // One-chunk rows, up to eight at a time; each row's `s` stays in its
         // slot of `buf` between the passes.
         let group = group_rows(k);
@@ -426,6 +435,104 @@ impl<T: Real> DensityRows<'_, T> {
             if VALIDATE {
                 let bad = reduce_add8(a.map(|a| a.bad)).to_array();
                 let total = reduce_add8(a.map(|a| a.total)).to_array();
+                for r in 0..n {
+                    self.totals[g0 + r] = if bad[r] > T::ZERO { T::NAN } else { total[r] };
+                }
+            }
+            g0 += n;
+        }
+    }
+
+    /// Rows of at most 8 categories, eight at a time: values and logits
+    /// are transposed so that each vector holds one category of eight rows,
+    /// and every per-row sum is a lanewise tree (the bits of `pass_a`,
+    /// `pass_b` and the `reduce_*8` of the general path).
+    #[inline(always)]
+    fn short_rows<V: Vector<Elem = T>, const LOG_SPACE: bool, const VALIDATE: bool>(self) {
+        let k = self.k;
+        let batch_rows = self.logits.len() / k;
+        let rows = self.out.len();
+        let zero = V::splat(T::ZERO);
+        let one = V::splat(T::ONE);
+        let ninf = V::splat(T::NEG_INFINITY);
+        let value_fill = if LOG_SPACE { T::NEG_INFINITY } else { T::ZERO };
+        let mut b = self.first_row % batch_rows;
+        let mut g0 = 0;
+        while g0 < rows {
+            let n = LANES.min(rows - g0);
+            let mut values = [V::splat(value_fill); LANES];
+            let mut logits = [ninf; LANES];
+            let mut temperature = [T::ONE; LANES];
+            let mut log_norm = [T::ZERO; LANES];
+            let mut unmasked = [T::ZERO; LANES];
+            for r in 0..n {
+                values[r] = V::load_partial_or_full(
+                    &self.value[(g0 + r) * k..(g0 + r + 1) * k],
+                    value_fill,
+                );
+                logits[r] =
+                    V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                temperature[r] = self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
+                log_norm[r] = T::from_f64(self.log_norm[b]);
+                unmasked[r] = T::from_f64(self.unmasked[b] as f64);
+                b = if b + 1 == batch_rows { 0 } else { b + 1 };
+            }
+            let (v, l) = (V::transpose8(values), V::transpose8(logits));
+            let neg_t = V::load(&temperature).neg();
+            let mut s = [ninf; LANES];
+            let mut ly_terms = [zero; LANES];
+            let mut masked_terms = [zero; LANES];
+            let mut bad_terms = [zero; LANES];
+            let mut total_terms = [zero; LANES];
+            for j in 0..LANES {
+                let masked = l[j].eq(ninf);
+                let ly = if LOG_SPACE { v[j] } else { T::ln_v(v[j]) };
+                s[j] = V::select(masked, ninf, ly.mul_add(neg_t, l[j]));
+                if !LOG_SPACE {
+                    ly_terms[j] = V::select(masked, zero, ly);
+                }
+                let is_zero = if LOG_SPACE {
+                    v[j].eq(ninf)
+                } else {
+                    v[j].eq(zero)
+                };
+                masked_terms[j] = V::select(masked, V::select(is_zero, zero, one), zero);
+                if VALIDATE {
+                    let in_range = if LOG_SPACE {
+                        v[j].le(zero)
+                    } else {
+                        V::mask_and(zero.le(v[j]), v[j].le(one))
+                    };
+                    bad_terms[j] = V::select(in_range, zero, one);
+                    total_terms[j] = if LOG_SPACE { T::exp_v(v[j]) } else { v[j] };
+                }
+            }
+            let s_max = tree_max8(s);
+            let mut e = [zero; LANES];
+            let mut d = [zero; LANES];
+            for j in 0..LANES {
+                let shifted = s[j].sub(s_max);
+                e[j] = T::exp_v(shifted);
+                d[j] = V::select(s[j].eq(ninf), zero, shifted);
+            }
+            let pass_b = PassB {
+                exp_sum: tree_add8(e),
+                shifted_sum: tree_add8(d),
+                count: zero,
+            };
+            let lp = finish8::<V, LOG_SPACE>(
+                s_max,
+                tree_add8(ly_terms),
+                tree_add8(masked_terms),
+                pass_b,
+                V::load(&log_norm),
+                V::load(&unmasked),
+            )
+            .to_array();
+            self.out[g0..g0 + n].copy_from_slice(&lp[..n]);
+            if VALIDATE {
+                let bad = tree_add8(bad_terms).to_array();
+                let total = tree_add8(total_terms).to_array();
                 for r in 0..n {
                     self.totals[g0 + r] = if bad[r] > T::ZERO { T::NAN } else { total[r] };
                 }
