@@ -962,6 +962,532 @@ relaxcat_status relaxcat_generator_take(relaxcat_generator *generator,
                                         uint64_t *offset);
 
 /**
+ * The fused forward pass for gradients (`f32`): relaxed samples `y` into
+ * `soft` and their log-space form `x = ln y` into `log` from one draw of
+ * `generator`, bit for bit what `relaxcat_dist_f32_rsample` and
+ * `relaxcat_dist_f32_rsample_log` give for the same stream rows. Both are
+ * (samples * B) x K matrices with their own leading dimension (>= K); the
+ * generator advances by samples * B rows. Pass both to a backward pass. On
+ * error nothing is written and the generator does not move.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls; calls sharing `generator` serialise on it. Ownership: all
+ * pointers are borrowed for the call. Aliasing: `soft` and `log` must not
+ * overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f32_rsample_with_log(const relaxcat_dist_f32 *dist,
+                                                   relaxcat_generator *generator,
+                                                   size_t samples,
+                                                   float *soft,
+                                                   size_t soft_ld,
+                                                   float *log,
+                                                   size_t log_ld);
+
+/**
+ * Stateless form of `relaxcat_dist_f32_rsample_with_log`: rows
+ * `[row_begin, row_end)` of the stream `(seed, offset)` as in
+ * `relaxcat_dist_f32_rsample_rows`, as `y` into `soft` and `ln y` into
+ * `log`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing:
+ * `soft` and `log` must not overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f32_rsample_with_log_rows(const relaxcat_dist_f32 *dist,
+                                                        uint64_t seed,
+                                                        uint64_t offset,
+                                                        size_t row_begin,
+                                                        size_t row_end,
+                                                        float *soft,
+                                                        size_t soft_ld,
+                                                        float *log,
+                                                        size_t log_ld);
+
+/**
+ * The fused forward pass of the straight-through sampler (`f32`): one-hot
+ * rows into `hard`, the relaxed samples they came from into `soft` and
+ * their log-space form into `log`, bit for bit what
+ * `relaxcat_dist_f32_rsample_hard` and `relaxcat_dist_f32_rsample_log`
+ * give. Sizes and generator rules as in
+ * `relaxcat_dist_f32_rsample_with_log`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls; calls sharing `generator` serialise on it. Ownership: all
+ * pointers are borrowed for the call. Aliasing: `hard`, `soft` and `log`
+ * must not overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f32_rsample_hard_with_log(const relaxcat_dist_f32 *dist,
+                                                        relaxcat_generator *generator,
+                                                        size_t samples,
+                                                        float *hard,
+                                                        size_t hard_ld,
+                                                        float *soft,
+                                                        size_t soft_ld,
+                                                        float *log,
+                                                        size_t log_ld);
+
+/**
+ * Stateless form of `relaxcat_dist_f32_rsample_hard_with_log`: rows
+ * `[row_begin, row_end)` of the stream `(seed, offset)`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing:
+ * `hard`, `soft` and `log` must not overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f32_rsample_hard_with_log_rows(const relaxcat_dist_f32 *dist,
+                                                             uint64_t seed,
+                                                             uint64_t offset,
+                                                             size_t row_begin,
+                                                             size_t row_end,
+                                                             float *hard,
+                                                             size_t hard_ld,
+                                                             float *soft,
+                                                             size_t soft_ld,
+                                                             float *log,
+                                                             size_t log_ld);
+
+/**
+ * The backward pass of `relaxcat_dist_f32_rsample` (`f32`): given a sample
+ * of `rows` rows (N, a multiple of B, in the samplers' order: row `i` from
+ * parameter row `i % B`) and the upstream gradient `grad` w.r.t. `y`
+ * (N x K, leading dimension `grad_ld`), writes the gradients w.r.t. the
+ * parameters, summed over the sample rows of each batch row:
+ *
+ * `zbar = y (ybar - <ybar, y>)`, `lbar = zbar / t`,
+ * `tbar = -(1/t) sum_k zbar_k x_k`.
+ *
+ * The sample: `soft` (`y`) and/or `log` (`x = ln y`), each N x K with its
+ * leading dimension, NULL for a form not at hand (at least one unless
+ * N = 0; with both, no logarithm or exponential is evaluated).
+ *
+ * Outputs, each NULL when not wanted (then not computed): `grad_logits`
+ * (B x K, `grad_logits_ld`; the same for raw and normalised logits);
+ * `grad_probs` (B x K, `grad_probs_ld`; only for a distribution built from
+ * probs, and it needs `probs_given`, the probs exactly as passed to
+ * `relaxcat_dist_f32_new`, B x K with `probs_given_ld`); `grad_temperature`
+ * (`grad_temperature_len` floats, equal to
+ * `relaxcat_dist_f32_temperature_len`: per row, or one summed value for a
+ * scalar temperature). Masked categories get gradient 0. On error nothing
+ * is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f32_rsample_backward(const relaxcat_dist_f32 *dist,
+                                                   size_t rows,
+                                                   const float *soft,
+                                                   size_t soft_ld,
+                                                   const float *log,
+                                                   size_t log_ld,
+                                                   const float *grad,
+                                                   size_t grad_ld,
+                                                   float *grad_logits,
+                                                   size_t grad_logits_ld,
+                                                   const float *probs_given,
+                                                   size_t probs_given_ld,
+                                                   float *grad_probs,
+                                                   size_t grad_probs_ld,
+                                                   float *grad_temperature,
+                                                   size_t grad_temperature_len);
+
+/**
+ * The straight-through backward pass of `relaxcat_dist_f32_rsample_hard`
+ * (`f32`): the upstream gradient `grad` is w.r.t. the one-hot sample and
+ * flows through the soft sample it came from (`soft` and/or `log`), so
+ * this equals `relaxcat_dist_f32_rsample_backward` on that soft sample;
+ * arguments and rules as there.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f32_rsample_hard_backward(const relaxcat_dist_f32 *dist,
+                                                        size_t rows,
+                                                        const float *soft,
+                                                        size_t soft_ld,
+                                                        const float *log,
+                                                        size_t log_ld,
+                                                        const float *grad,
+                                                        size_t grad_ld,
+                                                        float *grad_logits,
+                                                        size_t grad_logits_ld,
+                                                        const float *probs_given,
+                                                        size_t probs_given_ld,
+                                                        float *grad_probs,
+                                                        size_t grad_probs_ld,
+                                                        float *grad_temperature,
+                                                        size_t grad_temperature_len);
+
+/**
+ * The backward pass of `relaxcat_dist_f32_rsample_log` (`f32`): the
+ * upstream gradient `grad` is w.r.t. `x = ln y`
+ * (`zbar = xbar - y sum xbar`); other arguments and rules as in
+ * `relaxcat_dist_f32_rsample_backward`. Categories whose `y` underflowed
+ * keep their full gradient when `log` is passed (`ln y` of an underflowed
+ * `y` is `-inf`).
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f32_rsample_log_backward(const relaxcat_dist_f32 *dist,
+                                                       size_t rows,
+                                                       const float *soft,
+                                                       size_t soft_ld,
+                                                       const float *log,
+                                                       size_t log_ld,
+                                                       const float *grad,
+                                                       size_t grad_ld,
+                                                       float *grad_logits,
+                                                       size_t grad_logits_ld,
+                                                       const float *probs_given,
+                                                       size_t probs_given_ld,
+                                                       float *grad_probs,
+                                                       size_t grad_probs_ld,
+                                                       float *grad_temperature,
+                                                       size_t grad_temperature_len);
+
+/**
+ * The backward pass of `relaxcat_dist_f32_log_prob` (`f32`), fused with
+ * it: for `rows` value rows (N, a multiple of B; N x K with `value_ld`)
+ * and the upstream gradient `grad` (N floats, one per log-density),
+ * writes whichever outputs are non-NULL: the parameter gradients
+ * (`grad_logits`, `grad_probs` with `probs_given`, `grad_temperature`,
+ * summed over the value rows of each batch row, as in
+ * `relaxcat_dist_f32_rsample_backward`), the value gradient `grad_value`
+ * (N x K with `grad_value_ld`, per row; masked categories 0) and the
+ * log-densities `log_prob` (N floats). A value row with density 0
+ * contributes 0 to every gradient. With validation on, values are checked
+ * as `relaxcat_dist_f32_log_prob` checks them. On error nothing is
+ * written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f32_log_prob_backward(const relaxcat_dist_f32 *dist,
+                                                    size_t rows,
+                                                    const float *value,
+                                                    size_t value_ld,
+                                                    const float *grad,
+                                                    float *grad_logits,
+                                                    size_t grad_logits_ld,
+                                                    const float *probs_given,
+                                                    size_t probs_given_ld,
+                                                    float *grad_probs,
+                                                    size_t grad_probs_ld,
+                                                    float *grad_temperature,
+                                                    size_t grad_temperature_len,
+                                                    float *grad_value,
+                                                    size_t grad_value_ld,
+                                                    float *log_prob);
+
+/**
+ * The backward pass of `relaxcat_dist_f32_log_prob_x` (`f32`): as
+ * `relaxcat_dist_f32_log_prob_backward` for log-space values `x = ln y`;
+ * `grad_value` is w.r.t. `x` and `log_prob` receives the log-space
+ * densities.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f32_log_prob_x_backward(const relaxcat_dist_f32 *dist,
+                                                      size_t rows,
+                                                      const float *value,
+                                                      size_t value_ld,
+                                                      const float *grad,
+                                                      float *grad_logits,
+                                                      size_t grad_logits_ld,
+                                                      const float *probs_given,
+                                                      size_t probs_given_ld,
+                                                      float *grad_probs,
+                                                      size_t grad_probs_ld,
+                                                      float *grad_temperature,
+                                                      size_t grad_temperature_len,
+                                                      float *grad_value,
+                                                      size_t grad_value_ld,
+                                                      float *log_prob);
+
+/**
+ * The fused forward pass for gradients (`f64`): relaxed samples `y` into
+ * `soft` and their log-space form `x = ln y` into `log` from one draw of
+ * `generator`, bit for bit what `relaxcat_dist_f64_rsample` and
+ * `relaxcat_dist_f64_rsample_log` give for the same stream rows. Both are
+ * (samples * B) x K matrices with their own leading dimension (>= K); the
+ * generator advances by samples * B rows. Pass both to a backward pass. On
+ * error nothing is written and the generator does not move.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls; calls sharing `generator` serialise on it. Ownership: all
+ * pointers are borrowed for the call. Aliasing: `soft` and `log` must not
+ * overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f64_rsample_with_log(const relaxcat_dist_f64 *dist,
+                                                   relaxcat_generator *generator,
+                                                   size_t samples,
+                                                   double *soft,
+                                                   size_t soft_ld,
+                                                   double *log,
+                                                   size_t log_ld);
+
+/**
+ * Stateless form of `relaxcat_dist_f64_rsample_with_log`: rows
+ * `[row_begin, row_end)` of the stream `(seed, offset)` as in
+ * `relaxcat_dist_f64_rsample_rows`, as `y` into `soft` and `ln y` into
+ * `log`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing:
+ * `soft` and `log` must not overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f64_rsample_with_log_rows(const relaxcat_dist_f64 *dist,
+                                                        uint64_t seed,
+                                                        uint64_t offset,
+                                                        size_t row_begin,
+                                                        size_t row_end,
+                                                        double *soft,
+                                                        size_t soft_ld,
+                                                        double *log,
+                                                        size_t log_ld);
+
+/**
+ * The fused forward pass of the straight-through sampler (`f64`): one-hot
+ * rows into `hard`, the relaxed samples they came from into `soft` and
+ * their log-space form into `log`, bit for bit what
+ * `relaxcat_dist_f64_rsample_hard` and `relaxcat_dist_f64_rsample_log`
+ * give. Sizes and generator rules as in
+ * `relaxcat_dist_f64_rsample_with_log`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls; calls sharing `generator` serialise on it. Ownership: all
+ * pointers are borrowed for the call. Aliasing: `hard`, `soft` and `log`
+ * must not overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f64_rsample_hard_with_log(const relaxcat_dist_f64 *dist,
+                                                        relaxcat_generator *generator,
+                                                        size_t samples,
+                                                        double *hard,
+                                                        size_t hard_ld,
+                                                        double *soft,
+                                                        size_t soft_ld,
+                                                        double *log,
+                                                        size_t log_ld);
+
+/**
+ * Stateless form of `relaxcat_dist_f64_rsample_hard_with_log`: rows
+ * `[row_begin, row_end)` of the stream `(seed, offset)`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing:
+ * `hard`, `soft` and `log` must not overlap (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_dist_f64_rsample_hard_with_log_rows(const relaxcat_dist_f64 *dist,
+                                                             uint64_t seed,
+                                                             uint64_t offset,
+                                                             size_t row_begin,
+                                                             size_t row_end,
+                                                             double *hard,
+                                                             size_t hard_ld,
+                                                             double *soft,
+                                                             size_t soft_ld,
+                                                             double *log,
+                                                             size_t log_ld);
+
+/**
+ * The backward pass of `relaxcat_dist_f64_rsample` (`f64`): given a sample
+ * of `rows` rows (N, a multiple of B, in the samplers' order: row `i` from
+ * parameter row `i % B`) and the upstream gradient `grad` w.r.t. `y`
+ * (N x K, leading dimension `grad_ld`), writes the gradients w.r.t. the
+ * parameters, summed over the sample rows of each batch row:
+ *
+ * `zbar = y (ybar - <ybar, y>)`, `lbar = zbar / t`,
+ * `tbar = -(1/t) sum_k zbar_k x_k`.
+ *
+ * The sample: `soft` (`y`) and/or `log` (`x = ln y`), each N x K with its
+ * leading dimension, NULL for a form not at hand (at least one unless
+ * N = 0; with both, no logarithm or exponential is evaluated).
+ *
+ * Outputs, each NULL when not wanted (then not computed): `grad_logits`
+ * (B x K, `grad_logits_ld`; the same for raw and normalised logits);
+ * `grad_probs` (B x K, `grad_probs_ld`; only for a distribution built from
+ * probs, and it needs `probs_given`, the probs exactly as passed to
+ * `relaxcat_dist_f64_new`, B x K with `probs_given_ld`); `grad_temperature`
+ * (`grad_temperature_len` doubles, equal to
+ * `relaxcat_dist_f64_temperature_len`: per row, or one summed value for a
+ * scalar temperature). Masked categories get gradient 0. On error nothing
+ * is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f64_rsample_backward(const relaxcat_dist_f64 *dist,
+                                                   size_t rows,
+                                                   const double *soft,
+                                                   size_t soft_ld,
+                                                   const double *log,
+                                                   size_t log_ld,
+                                                   const double *grad,
+                                                   size_t grad_ld,
+                                                   double *grad_logits,
+                                                   size_t grad_logits_ld,
+                                                   const double *probs_given,
+                                                   size_t probs_given_ld,
+                                                   double *grad_probs,
+                                                   size_t grad_probs_ld,
+                                                   double *grad_temperature,
+                                                   size_t grad_temperature_len);
+
+/**
+ * The straight-through backward pass of `relaxcat_dist_f64_rsample_hard`
+ * (`f64`): the upstream gradient `grad` is w.r.t. the one-hot sample and
+ * flows through the soft sample it came from (`soft` and/or `log`), so
+ * this equals `relaxcat_dist_f64_rsample_backward` on that soft sample;
+ * arguments and rules as there.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f64_rsample_hard_backward(const relaxcat_dist_f64 *dist,
+                                                        size_t rows,
+                                                        const double *soft,
+                                                        size_t soft_ld,
+                                                        const double *log,
+                                                        size_t log_ld,
+                                                        const double *grad,
+                                                        size_t grad_ld,
+                                                        double *grad_logits,
+                                                        size_t grad_logits_ld,
+                                                        const double *probs_given,
+                                                        size_t probs_given_ld,
+                                                        double *grad_probs,
+                                                        size_t grad_probs_ld,
+                                                        double *grad_temperature,
+                                                        size_t grad_temperature_len);
+
+/**
+ * The backward pass of `relaxcat_dist_f64_rsample_log` (`f64`): the
+ * upstream gradient `grad` is w.r.t. `x = ln y`
+ * (`zbar = xbar - y sum xbar`); other arguments and rules as in
+ * `relaxcat_dist_f64_rsample_backward`. Categories whose `y` underflowed
+ * keep their full gradient when `log` is passed (`ln y` of an underflowed
+ * `y` is `-inf`).
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f64_rsample_log_backward(const relaxcat_dist_f64 *dist,
+                                                       size_t rows,
+                                                       const double *soft,
+                                                       size_t soft_ld,
+                                                       const double *log,
+                                                       size_t log_ld,
+                                                       const double *grad,
+                                                       size_t grad_ld,
+                                                       double *grad_logits,
+                                                       size_t grad_logits_ld,
+                                                       const double *probs_given,
+                                                       size_t probs_given_ld,
+                                                       double *grad_probs,
+                                                       size_t grad_probs_ld,
+                                                       double *grad_temperature,
+                                                       size_t grad_temperature_len);
+
+/**
+ * The backward pass of `relaxcat_dist_f64_log_prob` (`f64`), fused with
+ * it: for `rows` value rows (N, a multiple of B; N x K with `value_ld`)
+ * and the upstream gradient `grad` (N doubles, one per log-density),
+ * writes whichever outputs are non-NULL: the parameter gradients
+ * (`grad_logits`, `grad_probs` with `probs_given`, `grad_temperature`,
+ * summed over the value rows of each batch row, as in
+ * `relaxcat_dist_f64_rsample_backward`), the value gradient `grad_value`
+ * (N x K with `grad_value_ld`, per row; masked categories 0) and the
+ * log-densities `log_prob` (N doubles). A value row with density 0
+ * contributes 0 to every gradient. With validation on, values are checked
+ * as `relaxcat_dist_f64_log_prob` checks them. On error nothing is
+ * written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f64_log_prob_backward(const relaxcat_dist_f64 *dist,
+                                                    size_t rows,
+                                                    const double *value,
+                                                    size_t value_ld,
+                                                    const double *grad,
+                                                    double *grad_logits,
+                                                    size_t grad_logits_ld,
+                                                    const double *probs_given,
+                                                    size_t probs_given_ld,
+                                                    double *grad_probs,
+                                                    size_t grad_probs_ld,
+                                                    double *grad_temperature,
+                                                    size_t grad_temperature_len,
+                                                    double *grad_value,
+                                                    size_t grad_value_ld,
+                                                    double *log_prob);
+
+/**
+ * The backward pass of `relaxcat_dist_f64_log_prob_x` (`f64`): as
+ * `relaxcat_dist_f64_log_prob_backward` for log-space values `x = ln y`;
+ * `grad_value` is w.r.t. `x` and `log_prob` receives the log-space
+ * densities.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
+ * output may overlap another output or any input
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_dist_f64_log_prob_x_backward(const relaxcat_dist_f64 *dist,
+                                                      size_t rows,
+                                                      const double *value,
+                                                      size_t value_ld,
+                                                      const double *grad,
+                                                      double *grad_logits,
+                                                      size_t grad_logits_ld,
+                                                      const double *probs_given,
+                                                      size_t probs_given_ld,
+                                                      double *grad_probs,
+                                                      size_t grad_probs_ld,
+                                                      double *grad_temperature,
+                                                      size_t grad_temperature_len,
+                                                      double *grad_value,
+                                                      size_t grad_value_ld,
+                                                      double *log_prob);
+
+/**
  * `out[i] = ln sum_j exp(input[i * input_ld + j])` for `rows` rows of `k`
  * values (`f32`). A row of all `-inf` gives `-inf`, any NaN gives NaN, a
  * `+inf` (without NaN) gives `+inf`; values are not validated.

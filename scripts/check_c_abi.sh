@@ -75,11 +75,17 @@ export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFI
 pkg-config --exists --print-errors relaxcat
 echo "pkg-config relaxcat $(pkg-config --modversion relaxcat): $(pkg-config --cflags --libs relaxcat)"
 make -C examples/c USE_PKG_CONFIG=1 BUILD="$work/pkg" run test
-if ! ldd "$work/pkg/quickstart" | grep -q "$work/prefix/lib/librelaxcat.so"; then
+# (ldd's output is kept first: `grep -q` exiting early would make the
+# pipeline fail under pipefail.)
+loaded="$(ldd "$work/pkg/quickstart")"
+case "$loaded" in
+*"$work/prefix/lib/librelaxcat.so"*) ;;
+*)
     echo "the pkg-config quickstart does not load the installed library:" >&2
-    ldd "$work/pkg/quickstart" >&2
+    echo "$loaded" >&2
     exit 1
-fi
+    ;;
+esac
 
 step "Python ctypes client"
 python3 examples/python/relaxcat_ctypes.py "$target/release/librelaxcat.so"

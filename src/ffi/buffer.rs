@@ -307,6 +307,86 @@ impl<T> Mat<*mut T> {
     }
 }
 
+/// A contiguous output buffer for one call: the caller's memory when its
+/// rows are contiguous, else a temporary that [`DenseOut::commit`] copies
+/// into the strided matrix. For calls with several (optional) outputs,
+/// where nesting [`Mat::fill`] does not fit: commit them all only after the
+/// Rust call succeeded (it writes nothing on error).
+pub(crate) enum DenseOut<'a, T> {
+    /// The caller's contiguous rows.
+    InPlace(&'a mut [T]),
+    /// A temporary and where it goes.
+    Temp {
+        dense: Vec<T>,
+        target: &'a mut [T],
+        rows: usize,
+        k: usize,
+        ld: usize,
+    },
+}
+
+impl<T: Copy + Default> DenseOut<'_, T> {
+    /// The contiguous `rows x k` buffer the Rust API writes.
+    pub fn buf(&mut self) -> &mut [T] {
+        match self {
+            DenseOut::InPlace(out) => out,
+            DenseOut::Temp { dense, .. } => dense,
+        }
+    }
+
+    /// Stores a temporary into the caller's matrix (nothing to do in place).
+    pub fn commit(self) {
+        if let DenseOut::Temp {
+            dense,
+            target,
+            rows,
+            k,
+            ld,
+        } = self
+        {
+            scatter(&dense, target, rows, k, ld);
+        }
+    }
+}
+
+impl<T: Copy + Default> Mat<*mut T> {
+    /// The output as a [`DenseOut`].
+    ///
+    /// # Safety
+    /// As [`Mat::slice_mut`]; the result holds the exclusive borrow.
+    pub unsafe fn dense<'a>(&self) -> DenseOut<'a, T> {
+        // SAFETY: forwarded from this function's contract.
+        let all = unsafe { self.slice_mut() };
+        if self.contiguous() {
+            DenseOut::InPlace(&mut all[..self.dense_len()])
+        } else {
+            DenseOut::Temp {
+                dense: vec![T::default(); self.dense_len()],
+                target: all,
+                rows: self.rows,
+                k: self.k,
+                ld: self.ld,
+            }
+        }
+    }
+}
+
+/// An error unless every output span is disjoint from every other span
+/// (inputs and outputs) of the call.
+pub(crate) fn all_disjoint(outputs: &[&Span], inputs: &[&Span]) -> Result<()> {
+    for (i, out) in outputs.iter().enumerate() {
+        let others: Vec<&Span> = outputs
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .map(|(_, s)| *s)
+            .chain(inputs.iter().copied())
+            .collect();
+        disjoint(out, &others)?;
+    }
+    Ok(())
+}
+
 /// Copies contiguous rows into a strided slice.
 fn scatter<T: Copy>(dense: &[T], all: &mut [T], rows: usize, k: usize, ld: usize) {
     for i in 0..rows {

@@ -52,8 +52,8 @@ pub struct relaxcat_dist_f64 {
     inner: RelaxedOneHotCategorical<f64>,
 }
 
-/// What the generic helpers need of a handle type.
-trait DistHandle: Sized {
+/// What the generic helpers (here and in `grad`) need of a handle type.
+pub(super) trait DistHandle: Sized {
     type T: Float + Default;
     fn dist(&self) -> &RelaxedOneHotCategorical<Self::T>;
     fn wrap(dist: RelaxedOneHotCategorical<Self::T>) -> Self;
@@ -245,7 +245,7 @@ unsafe fn parameter<H: DistHandle>(
 type DrawFn<T> = fn(&RelaxedOneHotCategorical<T>, &mut Generator, usize, &mut [T]) -> Result<()>;
 
 /// The `samples * B x K` output matrix of a draw.
-fn draw_matrix<T>(
+pub(super) fn draw_matrix<T>(
     dist: &RelaxedOneHotCategorical<impl Float>,
     samples: usize,
     name: &'static str,
@@ -310,7 +310,7 @@ unsafe fn draw_hard<H: DistHandle>(
 type RowsFn<T> = fn(&RelaxedOneHotCategorical<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
 
 /// The `(end - begin) x K` output of a row-range sample.
-fn rows_matrix<T>(
+pub(super) fn rows_matrix<T>(
     dist: &RelaxedOneHotCategorical<impl Float>,
     rows: &Range<usize>,
     name: &'static str,

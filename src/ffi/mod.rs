@@ -29,5 +29,6 @@ mod buffer;
 mod context;
 mod dist;
 mod generator;
+mod grad;
 mod rows;
 mod status;
