@@ -1219,3 +1219,146 @@ fn errors_leave_outputs_untouched() {
         .unwrap_err();
     assert_eq!(got, want);
 }
+
+/// f32 log_prob gradients against the f64 ones of the same inputs.
+#[test]
+fn log_prob_backward_f32_close_to_f64() {
+    let mut rng = Rand(47);
+    let mut worst = [0.0f64; 4];
+    for &(k, t) in &[
+        (8usize, 0.05),
+        (64, 0.5),
+        (1000, 0.05),
+        (1000, 3.0),
+        (32000, 1.0),
+    ] {
+        let b = 2;
+        let logits: Vec<f32> = (0..b * k).map(|_| 1.5 * rng.normal() as f32).collect();
+        let l64: Vec<f64> = logits.iter().map(|&v| v as f64).collect();
+        let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k).unwrap();
+        // Values rounded to f32 are off the f64 simplex by more than f64's tolerance.
+        let d64 = RelaxedOneHotCategorical::<f64>::builder(k)
+            .temperature(&[t as f32 as f64])
+            .logits(&l64)
+            .validate(false)
+            .build()
+            .unwrap();
+        let n = 2 * b;
+        let mut x = vec![0f32; n * k];
+        d32.rsample_log_rows_into(Stream::new(5, 0), 0..n, &mut x)
+            .unwrap();
+        let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let up: Vec<f32> = (0..n).map(|_| rng.normal() as f32).collect();
+        let up64: Vec<f64> = up.iter().map(|&v| v as f64).collect();
+        let mut g32 = (
+            vec![0f32; b * k],
+            vec![0f32; 1],
+            vec![0f32; n * k],
+            vec![0f32; n],
+        );
+        d32.log_prob_x_backward(
+            &x,
+            &up,
+            LogProbGrads {
+                params: ParamGrads {
+                    logits: Some(&mut g32.0),
+                    temperature: Some(&mut g32.1),
+                    probs: None,
+                },
+                value: Some(&mut g32.2),
+                log_prob: Some(&mut g32.3),
+            },
+        )
+        .unwrap();
+        let g64 = log_prob_grads(&d64, true, &x64, &up64);
+        let rel = |a: &[f32], b: &[f64]| {
+            let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            a.iter()
+                .zip(b)
+                .fold(0.0f64, |m, (x, y)| m.max((*x as f64 - y).abs()))
+                / scale
+        };
+        let errs = [
+            rel(&g32.0, &g64.logits),
+            rel(&g32.1, &g64.t),
+            rel(&g32.2, &g64.value),
+            rel(&g32.3, &g64.lp),
+        ];
+        for (w, e) in worst.iter_mut().zip(errs) {
+            *w = w.max(e);
+        }
+    }
+    println!(
+        "f32 vs f64 log_prob_x gradients: logits {:.1e} t {:.1e} value {:.1e} log_prob {:.1e}",
+        worst[0], worst[1], worst[2], worst[3]
+    );
+    assert!(worst.iter().all(|e| *e < 1e-4), "{worst:?}");
+}
+
+/// f32 rsample gradients against the f64 ones of the same inputs (the f32
+/// sample's log-space form, promoted).
+#[test]
+fn rsample_backward_f32_close_to_f64() {
+    let mut rng = Rand(53);
+    let mut worst = [0.0f64; 4];
+    for &(k, t) in &[
+        (8usize, 0.05),
+        (64, 0.5),
+        (1000, 0.05),
+        (1000, 3.0),
+        (32000, 1.0),
+        (5, 10.0),
+    ] {
+        let b = 2;
+        let logits: Vec<f32> = (0..b * k).map(|_| 1.5 * rng.normal() as f32).collect();
+        let l64: Vec<f64> = logits.iter().map(|&v| v as f64).collect();
+        let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k).unwrap();
+        let d64 =
+            RelaxedOneHotCategorical::<f64>::from_logits(&[t as f32 as f64], &l64, k).unwrap();
+        let n = 2 * b;
+        let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
+        d32.rsample_with_log_rows_into(Stream::new(9, 0), 0..n, &mut y, &mut x)
+            .unwrap();
+        let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+        let up: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
+        let up64: Vec<f64> = up.iter().map(|&v| v as f64).collect();
+        for (j, log_cot) in [false, true].into_iter().enumerate() {
+            let (mut gl, mut gt) = (vec![0f32; b * k], vec![0f32; 1]);
+            let (mut gl64, mut gt64) = (vec![0f64; b * k], vec![0f64; 1]);
+            let g32 = ParamGrads {
+                logits: Some(&mut gl),
+                temperature: Some(&mut gt),
+                probs: None,
+            };
+            let g64 = ParamGrads {
+                logits: Some(&mut gl64),
+                temperature: Some(&mut gt64),
+                probs: None,
+            };
+            let form = SampleForm::Both { soft: &y, log: &x };
+            if log_cot {
+                d32.rsample_log_backward(form, &up, g32).unwrap();
+                d64.rsample_log_backward(SampleForm::Log(&x64), &up64, g64)
+                    .unwrap();
+            } else {
+                d32.rsample_backward(form, &up, g32).unwrap();
+                d64.rsample_backward(SampleForm::Log(&x64), &up64, g64)
+                    .unwrap();
+            }
+            let scale = gl64.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let el = gl
+                .iter()
+                .zip(&gl64)
+                .fold(0.0f64, |m, (a, b)| m.max((*a as f64 - b).abs()))
+                / scale;
+            let et = (gt[0] as f64 - gt64[0]).abs() / gt64[0].abs();
+            worst[2 * j] = worst[2 * j].max(el);
+            worst[2 * j + 1] = worst[2 * j + 1].max(et);
+        }
+    }
+    println!(
+        "f32 vs f64 rsample gradients: soft logits {:.1e} t {:.1e}; log logits {:.1e} t {:.1e}",
+        worst[0], worst[1], worst[2], worst[3]
+    );
+    assert!(worst.iter().all(|e| *e < 1e-4), "{worst:?}");
+}

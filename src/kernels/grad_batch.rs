@@ -473,9 +473,11 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
             }
             let kp = V::load(&count);
             let mut lp = V::load(&norm).add(shifted_sum);
+            let ly_sum = reduce_add8(ly_sum);
             if !LOG_SPACE {
-                lp = lp.sub(reduce_add8(ly_sum));
+                lp = lp.sub(ly_sum);
             }
+            let center = ly_sum.div(kp).to_array();
             let lp = V::select(outside_v, ninf, kp.neg().mul_add(T::ln_v(exp_sum), lp)).to_array();
             let inv_e = V::splat(T::ONE).div(exp_sum).to_array();
             // Pass C: the gradients.
@@ -508,6 +510,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
                     unmasked: count[r],
                     t: per_row(temperature, b),
                     grad: grad_out[i],
+                    center: center[r],
                 };
                 let ly = if LOG_SPACE {
                     &[][..]
