@@ -31,7 +31,13 @@ use std::hint::black_box;
 use std::time::Duration;
 
 /// `rows x K`, as in baselines.md.
-const SHAPES: [(usize, usize); 5] = [(65536, 8), (8192, 64), (1024, 1000), (64, 32000), (16, 262144)];
+const SHAPES: [(usize, usize); 5] = [
+    (65536, 8),
+    (8192, 64),
+    (1024, 1000),
+    (64, 32000),
+    (16, 262144),
+];
 /// Thread counts (the machine has 2 cores; 2 is the figure compared).
 const THREADS: [usize; 2] = [2, 1];
 const TEMPERATURE: f32 = 0.5;
@@ -45,17 +51,23 @@ fn normals(n: usize, seed: u64) -> Vec<f32> {
         s ^= s << 17;
         (s >> 40) as f32 / (1u64 << 24) as f32
     };
-    (0..n).map(|_| (0..4).map(|_| u()).sum::<f32>() * 1.7 - 3.4).collect()
+    (0..n)
+        .map(|_| (0..4).map(|_| u()).sum::<f32>() * 1.7 - 3.4)
+        .collect()
 }
 
 fn bench_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("grad");
-    group.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
     for &threads in &THREADS {
         let exec = Exec::new().with_threads(threads).expect("a thread pool");
         for &(rows, k) in &SHAPES {
             let n = rows * k;
-            let id = |op: &str| BenchmarkId::new(format!("{op}/f32/t{threads}"), format!("{rows}x{k}"));
+            let id =
+                |op: &str| BenchmarkId::new(format!("{op}/f32/t{threads}"), format!("{rows}x{k}"));
             group.throughput(Throughput::Elements(n as u64));
             let logits = normals(n, 0x5EED);
             let dist = RelaxedOneHotCategorical::builder(k)
@@ -72,31 +84,54 @@ fn bench_grad(c: &mut Criterion) {
             let mut lp = vec![0f32; rows];
             let mut rng = Generator::new(7);
 
-            group.bench_function(id("rsample_fwd"), |b| b.iter(|| dist.rsample_into(&mut rng, 1, black_box(&mut y)).unwrap()));
-            group.bench_function(id("rsample_fwd_log"), |b| {
-                b.iter(|| dist.rsample_with_log_into(&mut rng, 1, black_box(&mut y), black_box(&mut x)).unwrap())
+            group.bench_function(id("rsample_fwd"), |b| {
+                b.iter(|| dist.rsample_into(&mut rng, 1, black_box(&mut y)).unwrap())
             });
-            dist.rsample_with_log_into(&mut rng, 1, &mut y, &mut x).unwrap();
+            group.bench_function(id("rsample_fwd_log"), |b| {
+                b.iter(|| {
+                    dist.rsample_with_log_into(&mut rng, 1, black_box(&mut y), black_box(&mut x))
+                        .unwrap()
+                })
+            });
+            dist.rsample_with_log_into(&mut rng, 1, &mut y, &mut x)
+                .unwrap();
             group.bench_function(id("rsample_bwd"), |b| {
                 b.iter(|| {
-                    let grads = ParamGrads { logits: Some(&mut gl), temperature: Some(&mut gt), probs: None };
-                    dist.rsample_backward(SampleForm::Both { soft: &y, log: &x }, &upstream, grads).unwrap()
+                    let grads = ParamGrads {
+                        logits: Some(&mut gl),
+                        temperature: Some(&mut gt),
+                        probs: None,
+                    };
+                    dist.rsample_backward(SampleForm::Both { soft: &y, log: &x }, &upstream, grads)
+                        .unwrap()
                 })
             });
             group.bench_function(id("rsample_fwdbwd"), |b| {
                 b.iter(|| {
-                    dist.rsample_with_log_into(&mut rng, 1, &mut y, &mut x).unwrap();
-                    let grads = ParamGrads { logits: Some(&mut gl), temperature: Some(&mut gt), probs: None };
-                    dist.rsample_backward(SampleForm::Both { soft: &y, log: &x }, &upstream, grads).unwrap()
+                    dist.rsample_with_log_into(&mut rng, 1, &mut y, &mut x)
+                        .unwrap();
+                    let grads = ParamGrads {
+                        logits: Some(&mut gl),
+                        temperature: Some(&mut gt),
+                        probs: None,
+                    };
+                    dist.rsample_backward(SampleForm::Both { soft: &y, log: &x }, &upstream, grads)
+                        .unwrap()
                 })
             });
 
             dist.rsample_into(&mut rng, 1, &mut y).unwrap();
-            group.bench_function(id("log_prob_fwd"), |b| b.iter(|| dist.log_prob_into(&y, black_box(&mut lp)).unwrap()));
+            group.bench_function(id("log_prob_fwd"), |b| {
+                b.iter(|| dist.log_prob_into(&y, black_box(&mut lp)).unwrap())
+            });
             group.bench_function(id("log_prob_fwdbwd"), |b| {
                 b.iter(|| {
                     let grads = LogProbGrads {
-                        params: ParamGrads { logits: Some(&mut gl), temperature: Some(&mut gt), probs: None },
+                        params: ParamGrads {
+                            logits: Some(&mut gl),
+                            temperature: Some(&mut gt),
+                            probs: None,
+                        },
                         value: None,
                         log_prob: Some(&mut lp),
                     };
@@ -106,7 +141,11 @@ fn bench_grad(c: &mut Criterion) {
             group.bench_function(id("log_prob_fwdbwd_v"), |b| {
                 b.iter(|| {
                     let grads = LogProbGrads {
-                        params: ParamGrads { logits: Some(&mut gl), temperature: Some(&mut gt), probs: None },
+                        params: ParamGrads {
+                            logits: Some(&mut gl),
+                            temperature: Some(&mut gt),
+                            probs: None,
+                        },
                         value: Some(&mut gv),
                         log_prob: Some(&mut lp),
                     };

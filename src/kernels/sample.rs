@@ -143,7 +143,11 @@ pub fn perturb<V: Vector>(l: V, g: V, inv_t: V) -> V {
 /// `kind` (soft or log; for hard, the soft sample and, in the second
 /// array, the one-hot rows). The same bits as the row-by-row passes.
 #[inline(always)]
-pub fn finish_short_rows<V: Vector>(kind: SampleKind, k: usize, z: [V; LANES]) -> ([V; LANES], [V; LANES]) {
+pub fn finish_short_rows<V: Vector>(
+    kind: SampleKind,
+    k: usize,
+    z: [V; LANES],
+) -> ([V; LANES], [V; LANES]) {
     let cols = V::transpose8(z);
     let m = crate::simd::tree_max8(cols);
     let zero = V::splat(V::Elem::ZERO);
@@ -181,7 +185,11 @@ pub fn finish_short_rows<V: Vector>(kind: SampleKind, k: usize, z: [V; LANES]) -
     let one = V::splat(V::Elem::ONE);
     let mut hard = [zero; LANES];
     for (j, h) in hard.iter_mut().enumerate().take(k) {
-        *h = V::select(best_index.eq(V::splat(V::Elem::from_f64(j as f64))), one, zero);
+        *h = V::select(
+            best_index.eq(V::splat(V::Elem::from_f64(j as f64))),
+            one,
+            zero,
+        );
     }
     (V::transpose8(y), V::transpose8(hard))
 }

@@ -145,7 +145,11 @@ pub trait Vector: Copy + Send + Sync {
     /// [`Vector::load_partial`] with `fill`.
     #[inline(always)]
     fn load_partial_or_full(src: &[Self::Elem], fill: Self::Elem) -> Self {
-        if src.len() >= LANES { Self::load(src) } else { Self::load_partial(src, fill) }
+        if src.len() >= LANES {
+            Self::load(src)
+        } else {
+            Self::load_partial(src, fill)
+        }
     }
     /// Writes all lanes to `dst[0..8]`.
     fn store(self, dst: &mut [Self::Elem]);
@@ -153,7 +157,11 @@ pub trait Vector: Copy + Send + Sync {
     /// else [`Vector::store_partial`].
     #[inline(always)]
     fn store_partial_or_full(self, dst: &mut [Self::Elem]) {
-        if dst.len() >= LANES { self.store(dst) } else { self.store_partial(dst) }
+        if dst.len() >= LANES {
+            self.store(dst)
+        } else {
+            self.store_partial(dst)
+        }
     }
     /// Writes lanes `0..dst.len()` (fewer than 8); writes nothing past `dst`.
     fn store_partial(self, dst: &mut [Self::Elem]);
