@@ -57,6 +57,23 @@ PEERS = {
     },
 }
 
+# Forward+backward peers (same file, "fwd+bwd (logits, t)" rows), with the
+# ratio issue 5 asks for.
+GRAD_PEERS = {
+    "rsample_fwdbwd": ("JAX jit vjp", [13.82, 7.37, 6.16, 9.98, 19.12], 1 / 3),
+    "log_prob_fwdbwd": ("torch", [23.09, 13.87, 11.09, 11.12, 11.04], 1 / 4),
+    "log_prob_fwdbwd_v": ("torch", [23.09, 13.87, 11.09, 11.12, 11.04], 1 / 4),
+}
+GRAD_ORDER = [
+    "rsample_fwd",
+    "rsample_fwd_log",
+    "rsample_bwd",
+    "rsample_fwdbwd",
+    "log_prob_fwd",
+    "log_prob_fwdbwd",
+    "log_prob_fwdbwd_v",
+]
+
 # Limits on one core, hand-written AVX2 (same file, last paragraph).
 PRIM_LIMITS = {"uniform": 0.21, "exp": 0.56, "ln": 0.68, "gumbel": 1.7}
 
@@ -197,6 +214,39 @@ def prim_table(results):
     return lines
 
 
+def grad_table(results):
+    """The `grad` bench: grad/<op>/<dtype>/tN/<shape>."""
+    rows = {}
+    for full_id, stats in results.items():
+        parts = full_id.split("/")
+        if len(parts) != 5 or parts[0] != "grad" or not parts[3][1:].isdigit():
+            continue
+        _, op, dtype, threads, shape = parts
+        rows.setdefault((op, dtype, int(threads[1:])), {})[shape] = stats
+    if not rows:
+        return []
+    lines = [
+        "Gradients (`cargo bench --bench grad`); ratio = median / peer's fwd+bwd figure "
+        "(target: rsample <= 0.33x JAX jit vjp, log_prob <= 0.25x torch)",
+        "",
+        "| op | dtype | threads | " + " | ".join(SHAPES) + " |",
+        "|---|---|---|" + "---|" * len(SHAPES),
+    ]
+    for key in sorted(rows, key=lambda k: (rank(GRAD_ORDER, k[0]), k[0], k[1], k[2])):
+        op, dtype, threads = key
+        cells = []
+        for i, shape in enumerate(SHAPES):
+            stats = rows[key].get(shape)
+            if stats is None:
+                cells.append("")
+                continue
+            peer = GRAD_PEERS.get(op)
+            ratio = stats[0] / peer[1][i] if peer and dtype == "f32" else None
+            cells.append(cell(stats, ratio))
+        lines.append(f"| {op} | {dtype} | {threads} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def peer_lines():
     lines = ["Fastest peer (f32, ns/element) the ratios divide by:", ""]
     lines.append("| operation | " + " | ".join(SHAPES) + " |")
@@ -222,12 +272,13 @@ def main(argv):
     results = load(root)
     table = row_table(results)
     prims = prim_table(results)
-    if not table and not prims:
+    grads = grad_table(results)
+    if not table and not prims and not grads:
         print(f"no kernels benchmarks found under {root}", file=sys.stderr)
         return 1
     print("ns per element: median (95% CI of the median); ratio = median / fastest peer, f32 only")
     print()
-    for block in (table, prims):
+    for block in (table, prims, grads):
         if block:
             print("\n".join(block))
             print()
