@@ -56,6 +56,8 @@ def load(path):
         "relaxcat_generator_position": (status_t, [opaque, C.POINTER(C.c_uint64)]),
         "relaxcat_context_new": (status_t, [size_t, C.c_char_p, C.POINTER(opaque)]),
         "relaxcat_context_free": (status_t, [opaque]),
+        "relaxcat_context_threads": (status_t, [opaque, C.POINTER(size_t)]),
+        "relaxcat_context_backend": (status_t, [opaque, C.POINTER(C.c_char_p)]),
     }
     for t, p in (("f32", flt_p), ("f64", dbl_p)):
         sigs.update(
@@ -75,6 +77,27 @@ def load(path):
                 f"relaxcat_dist_{t}_log_prob": (status_t, [opaque, size_t, p, size_t, p]),
                 f"relaxcat_dist_{t}_log_prob_x": (status_t, [opaque, size_t, p, size_t, p]),
                 f"relaxcat_softmax_{t}": (status_t, [opaque, size_t, size_t, p, size_t, p, size_t]),
+                # Also declared for other clients (bench/compare, examples/sharding):
+                # row kernels, stateless samplers, the fused forward passes and
+                # the backward passes.
+                f"relaxcat_logsumexp_{t}": (status_t, [opaque, size_t, size_t, p, size_t, p]),
+                f"relaxcat_dist_{t}_rsample_log_rows": (
+                    status_t,
+                    [opaque, C.c_uint64, C.c_uint64, size_t, size_t, p, size_t],
+                ),
+                f"relaxcat_dist_{t}_rsample_hard_rows": (
+                    status_t,
+                    [opaque, C.c_uint64, C.c_uint64, size_t, size_t, p, size_t, p, size_t],
+                ),
+                f"relaxcat_dist_{t}_rsample_with_log": (status_t, [opaque, opaque, size_t, p, size_t, p, size_t]),
+                f"relaxcat_dist_{t}_rsample_backward": (
+                    status_t,
+                    [opaque, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t],
+                ),
+                f"relaxcat_dist_{t}_log_prob_backward": (
+                    status_t,
+                    [opaque, size_t, p, size_t, p, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p],
+                ),
             }
         )
     for name, (restype, argtypes) in sigs.items():
