@@ -70,3 +70,9 @@ pub use simd::Backend;
 pub trait Float: simd::Real {}
 impl Float for f32 {}
 impl Float for f64 {}
+
+/// The README's Rust examples, compiled and run as doctests so that they
+/// stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
