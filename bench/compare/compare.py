@@ -402,6 +402,8 @@ def plot(rows, shapes, threads, path, meta):
     fig, axes = plt.subplots(2, 3, figsize=(16, 9), sharex=True)
     styles = {}
     markers = "osD^v<>ph*"
+    palette = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:cyan"]
+    colors = {}
     for ax, op in zip(axes.flat, OPS):
         systems = []
         for r in rows:
@@ -415,13 +417,15 @@ def plot(rows, shapes, threads, path, meta):
             if system not in styles:
                 styles[system] = markers[len(styles) % len(markers)]
             is_rc = system.startswith("relaxcat")
+            if not is_rc and system not in colors:
+                colors[system] = palette[len(colors) % len(palette)]
             ax.plot(
                 names,
                 ys,
                 marker=styles[system],
                 linewidth=3 if is_rc else 1.3,
                 linestyle=":" if system == PREBUILT else "-",
-                color="black" if is_rc else None,
+                color="black" if is_rc else colors[system],
                 label=system,
                 zorder=3 if is_rc else 2,
             )
@@ -569,6 +573,12 @@ def main():
         with open("/proc/cpuinfo") as f:
             meta["cpu"] = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
+        pass
+    try:
+        meta["git"] = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=HERE, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
         pass
     print(f"{args.threads} threads for every system; load average {meta['load1_start']:.2f};"
           f" {'quick' if args.quick else 'full'} run", flush=True)
