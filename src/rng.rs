@@ -164,7 +164,9 @@ impl<R: RngLanes> RowRng<R> {
             self.block = block;
             self.lanes = R::from_states(&block_states(self.seed, block));
         }
-        self.next_row += 1;
+        // Stream indices wrap at 2^64 (`Generator::take` wraps too), so the
+        // row after index `u64::MAX` is index 0, the start of block 0.
+        self.next_row = self.next_row.wrapping_add(1);
         &mut self.lanes
     }
 }
