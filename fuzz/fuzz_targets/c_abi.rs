@@ -1,0 +1,1602 @@
+//! Fuzzes the C ABI: every `relaxcat_*` entry point family, called as a C
+//! program would (through the exported `extern "C"` symbols), with sizes,
+//! leading dimensions, NULL / misaligned / aliased pointers, temperatures
+//! and parameters decoded from the input.
+//!
+//! ```text
+//! input -> element type, specials on/off
+//!       -> relaxcat_dist_T_new(ctx, B, K, t, probs|logits, ld, flags)
+//!       -> attributes, then up to 12 operations: generator and stateless
+//!          samplers (soft, hard, log, fused), log_prob(_x), the five
+//!          backward passes, row kernels, generator, contexts, copies
+//! every call: status known and not INTERNAL; last error "" iff OK;
+//!   error -> every buffer byte-identical to before (sentinel fill kept);
+//!   OK    -> inputs untouched, padding (ld > K) untouched, results on the
+//!            simplex / one-hot / finite as documented, generator moved by
+//!            exactly the rows drawn, same bits as the stateless form and
+//!            as the scalar backend
+//! ```
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use relaxcat_fuzz::ffi::*;
+use relaxcat_fuzz::*;
+use std::ffi::{CStr, c_char};
+use std::ptr::{null, null_mut};
+use std::sync::LazyLock;
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Input::new(data);
+    if input.bool() {
+        run::<f64>(&F64, &mut input);
+    } else {
+        run::<f32>(&F32, &mut input);
+    }
+});
+
+/// Contexts made once: NULL (caller's thread, default backend), each
+/// available backend on one thread, and a pool of two threads.
+struct Contexts(Vec<usize>);
+
+static CONTEXTS: LazyLock<Contexts> = LazyLock::new(|| {
+    let mut all = vec![0usize];
+    for (threads, name) in [
+        (1, c"scalar"),
+        (1, c"portable"),
+        (1, c"avx2"),
+        (2, c"scalar"),
+    ] {
+        let mut ctx = null_mut();
+        // SAFETY: a NUL-terminated name and a valid out-pointer.
+        if unsafe { relaxcat_context_new(threads, name.as_ptr(), &mut ctx) } == OK {
+            all.push(ctx as usize);
+        }
+    }
+    Contexts(all)
+});
+
+impl Contexts {
+    fn pick(&self, input: &mut Input) -> *const Handle {
+        self.0[input.byte() as usize % self.0.len()] as *const Handle
+    }
+    fn scalar(&self) -> *const Handle {
+        self.0[1] as *const Handle
+    }
+}
+
+/// A sentinel bit pattern every buffer starts filled with.
+fn sentinel<T: Real>() -> T {
+    T::from_bits(0xA5A5_A5A5_A5A5_A5A5)
+}
+
+/// Elements a `rows x k` matrix with leading dimension `ld` spans, or None
+/// when that overflows `size_t` or `PTRDIFF_MAX` bytes.
+fn extent<T>(rows: usize, k: usize, ld: usize) -> Option<usize> {
+    let e = match rows {
+        0 => 0,
+        _ => (rows - 1).checked_mul(ld)?.checked_add(k)?,
+    };
+    (e.checked_mul(size_of::<T>())? <= isize::MAX as usize).then_some(e)
+}
+
+/// A caller buffer: `rows x k` with leading dimension `ld`, or NULL, or
+/// misaligned, or an overflowing size (then a small real buffer).
+struct Buf<T> {
+    v: Vec<T>,
+    rows: usize,
+    k: usize,
+    ld: usize,
+    null: bool,
+    misaligned: bool,
+    /// The call must fail because of this buffer alone.
+    bad: bool,
+}
+
+const MAX_EXTENT: usize = 4 * MAX_ELEMENTS;
+
+impl<T: Real> Buf<T> {
+    /// A buffer for `rows x k` (None: too big to allocate, skip the call).
+    fn new(input: &mut Input, rows: usize, k: usize, optional: bool) -> Option<Buf<T>> {
+        let mut ld = input.ld(k);
+        let mode = input.byte();
+        let null = mode < 8;
+        let misaligned = (8..12).contains(&mode);
+        let mut e = extent::<T>(rows, k, ld);
+        if e.is_some_and(|e| e > MAX_EXTENT) {
+            ld = k;
+            e = extent::<T>(rows, k, ld);
+        }
+        let bad_size = e.is_none() || ld < k;
+        let len = match e {
+            Some(e) if e > MAX_EXTENT => return None,
+            Some(e) if !bad_size => e,
+            _ => k.min(64),
+        };
+        let bad = bad_size || (null && len > 0 && !optional) || (misaligned && len > 0 && !null);
+        let v = vec![sentinel::<T>(); len + misaligned as usize];
+        Some(Buf {
+            v,
+            rows,
+            k,
+            ld,
+            null,
+            misaligned,
+            bad,
+        })
+    }
+
+    /// A vector of `len` elements (no leading dimension).
+    fn vector(input: &mut Input, len: usize, optional: bool) -> Option<Buf<T>> {
+        let mode = input.byte();
+        let null = mode < 8;
+        let misaligned = (8..12).contains(&mode);
+        if len > MAX_EXTENT {
+            return None;
+        }
+        let bad = (null && len > 0 && !optional) || (misaligned && len > 0 && !null);
+        Some(Buf {
+            v: vec![sentinel::<T>(); len + misaligned as usize],
+            rows: 1,
+            k: len,
+            ld: len,
+            null,
+            misaligned,
+            bad,
+        })
+    }
+
+    /// An input buffer whose rows are filled by `fill`.
+    fn input(
+        input: &mut Input,
+        rows: usize,
+        k: usize,
+        mut fill: impl FnMut(&mut Input, usize, usize) -> T,
+    ) -> Option<Buf<T>> {
+        let mut buf = Buf::new(input, rows, k, false)?;
+        if buf.usable() {
+            for i in 0..rows {
+                for j in 0..k {
+                    let v = fill(input, i, j);
+                    buf.v[i * buf.ld + j] = v;
+                }
+            }
+        }
+        Some(buf)
+    }
+
+    /// An input buffer holding the contiguous rows `dense` (k per row).
+    fn from_rows(input: &mut Input, dense: &[T], k: usize) -> Option<Buf<T>> {
+        Buf::input(input, dense.len() / k, k, |_, i, j| dense[i * k + j])
+    }
+
+    /// Whether the elements are really there (not NULL, bad or misaligned).
+    fn usable(&self) -> bool {
+        !self.null && !self.bad && !self.misaligned
+    }
+
+    fn ptr(&self) -> *const T {
+        if self.null {
+            null()
+        } else if self.misaligned {
+            // SAFETY: within the allocation (one spare element).
+            unsafe { self.v.as_ptr().cast::<u8>().add(1).cast() }
+        } else {
+            self.v.as_ptr()
+        }
+    }
+
+    fn mut_ptr(&mut self) -> *mut T {
+        self.ptr().cast_mut()
+    }
+
+    /// Row `i`'s `k` elements.
+    fn row(&self, i: usize) -> &[T] {
+        &self.v[i * self.ld..i * self.ld + self.k]
+    }
+
+    /// The rows, contiguous.
+    fn dense(&self) -> Vec<T> {
+        if !self.usable() {
+            return vec![];
+        }
+        (0..self.rows).flat_map(|i| self.row(i).to_vec()).collect()
+    }
+
+    /// Whether every element outside the rows' first `k` still holds the sentinel.
+    fn padding_intact(&self) -> bool {
+        let s = sentinel::<T>().bits();
+        self.v.iter().enumerate().all(|(n, x)| {
+            let (i, j) = (n / self.ld.max(1), n % self.ld.max(1));
+            (i < self.rows && j < self.k && self.ld >= self.k) || x.bits() == s
+        })
+    }
+}
+
+/// The snapshot of every buffer of a call, and the outcome checks.
+struct Call<'a, T: Real> {
+    name: &'static str,
+    before: Vec<Vec<u64>>,
+    bufs: Vec<(&'a Buf<T>, bool)>,
+}
+
+fn message() -> String {
+    // SAFETY: the thread's NUL-terminated message, valid until the next call.
+    unsafe { CStr::from_ptr(relaxcat_last_error_message()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Starts a call on `name` with the buffers (`true`: an output).
+fn call<'a, T: Real>(name: &'static str, bufs: Vec<(&'a Buf<T>, bool)>) -> Call<'a, T> {
+    Call {
+        name,
+        before: bufs.iter().map(|(b, _)| bits(&b.v)).collect(),
+        bufs,
+    }
+}
+
+impl<T: Real> Call<'_, T> {
+    /// Whether the call must fail (a bad buffer among its required ones).
+    fn any_bad(&self) -> bool {
+        self.bufs.iter().any(|(b, _)| b.bad)
+    }
+
+    /// Checks the outcome `status`; `must_fail` / `must_succeed` are what the
+    /// caller knows of the arguments. Returns whether the call succeeded.
+    fn check(&self, status: i32, must_fail: bool, must_succeed: bool) -> bool {
+        let name = self.name;
+        assert!(
+            (0..INTERNAL).contains(&status),
+            "{name} ({}): status {status}: {}",
+            T::NAME,
+            message()
+        );
+        let msg = message();
+        if status == OK {
+            assert!(msg.is_empty(), "{name}: OK but last error {msg:?}");
+            assert!(!must_fail, "{name} ({}): OK for bad arguments", T::NAME);
+            for (i, (b, out)) in self.bufs.iter().enumerate() {
+                if *out {
+                    assert!(b.padding_intact(), "{name}: output {i} padding written");
+                } else {
+                    assert!(bits(&b.v) == self.before[i], "{name}: input {i} written");
+                }
+            }
+            true
+        } else {
+            assert!(!msg.is_empty(), "{name}: status {status} without a message");
+            assert!(
+                !must_succeed || self.any_bad(),
+                "{name} ({}): status {status} for good arguments: {msg}",
+                T::NAME
+            );
+            for (i, (b, _)) in self.bufs.iter().enumerate() {
+                assert!(
+                    bits(&b.v) == self.before[i],
+                    "{name}: buffer {i} written on error {status}: {msg}"
+                );
+            }
+            false
+        }
+    }
+}
+
+/// What the driver knows of the distribution under test.
+struct Dist<T> {
+    handle: *mut Handle,
+    b: usize,
+    k: usize,
+    temperature: Vec<T>,
+    /// Built with validation on.
+    validated: bool,
+    /// Parameters where finite results are promised.
+    in_range: bool,
+    /// Per parameter element: masked (normalised logit `-inf`).
+    masked: Vec<bool>,
+    /// The probs as given (contiguous), for a distribution built from probs.
+    probs_given: Option<Vec<T>>,
+    /// The contiguous normalised probs attribute.
+    probs: Vec<T>,
+}
+
+impl<T> Dist<T> {
+    fn masked_row(&self, i: usize) -> &[bool] {
+        let b = i % self.b;
+        &self.masked[b * self.k..(b + 1) * self.k]
+    }
+}
+
+/// The last sample drawn: rows of K, soft and log forms, contiguous.
+struct Sample<T> {
+    rows: usize,
+    soft: Vec<T>,
+    log: Vec<T>,
+}
+
+fn run<T: Real>(api: &Api<T>, input: &mut Input) {
+    misc(input);
+    let ctx = CONTEXTS.pick(input);
+    let dist = new_dist(api, input, ctx);
+    let mut generator = null_mut();
+    let seed = input.u64();
+    // SAFETY: a valid out-pointer.
+    assert_eq!(unsafe { relaxcat_generator_new(seed, &mut generator) }, OK);
+    let mut sample: Option<Sample<T>> = None;
+    for _ in 0..12 {
+        if input.is_empty() {
+            break;
+        }
+        let op = input.byte() % 12;
+        match (op, &dist) {
+            (0, Some(d)) => gen_sample(api, input, d, generator, &mut sample),
+            (1, Some(d)) => rows_sample(api, input, d, &mut sample),
+            (2, Some(d)) => log_prob(api, input, d, sample.as_ref()),
+            (3, Some(d)) => backward(api, input, d, sample.as_ref()),
+            (4, Some(d)) => log_prob_backward(api, input, d, sample.as_ref()),
+            (5, Some(d)) => copy(api, input, d),
+            (6, Some(d)) => attributes(api, input, d),
+            (7, _) => row_kernels(api, input),
+            (8, _) => generator_ops(input, generator),
+            (9, _) => context_ops(input),
+            (_, None) => null_dist(api, input),
+            _ => gen_sample(api, input, dist.as_ref().unwrap(), generator, &mut sample),
+        }
+    }
+    // SAFETY: handles from their `_new`, freed once.
+    unsafe {
+        assert_eq!(relaxcat_generator_free(generator), OK);
+        if let Some(d) = dist {
+            assert_eq!((api.free)(d.handle), OK);
+        }
+        assert_eq!((api.free)(null_mut()), OK);
+    }
+}
+
+/// Status names, version, and a fuzzed status code.
+fn misc(input: &mut Input) {
+    let code = i32::from_le_bytes(input.bytes::<4>());
+    // SAFETY: the functions return static NUL-terminated strings.
+    unsafe {
+        assert!(
+            !CStr::from_ptr(relaxcat_status_str(code))
+                .to_bytes()
+                .is_empty()
+        );
+        assert!(
+            !CStr::from_ptr(relaxcat_version_string())
+                .to_bytes()
+                .is_empty()
+        );
+        assert_eq!(relaxcat_abi_version(), 1);
+    }
+}
+
+fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Option<Dist<T>> {
+    let k = if input.byte() < 4 { 0 } else { input.k() };
+    let max_b = MAX_ELEMENTS / k.max(1);
+    let b = match input.byte() {
+        0..=3 => 0,
+        4..=5 => input.huge(),
+        _ => 1 + input.upto(max_b.min(64) - 1),
+    };
+    let b_alloc = if b > max_b { 1 } else { b };
+    let t_len = match input.byte() {
+        0..=191 => 1,
+        192..=247 => b_alloc,
+        _ => input.upto(4),
+    };
+    let scalar_t = input.real::<T>(Flavor::Temperature);
+    let mut temperature = Buf::vector(input, t_len, false)?;
+    if temperature.usable() {
+        for j in 0..t_len {
+            temperature.v[j] = if j == 0 || input.byte() < 128 {
+                scalar_t
+            } else {
+                input.real(Flavor::Temperature)
+            };
+        }
+    }
+    let which = input.byte();
+    let use_probs = which & 1 == 1;
+    let both_or_neither = which >= 250;
+    let flags: u32 = match input.byte() {
+        0..=199 => 0,
+        200..=249 => 1,
+        _ => u32::from_le_bytes(input.bytes::<4>()),
+    };
+    let flavor = if use_probs {
+        Flavor::Prob
+    } else {
+        Flavor::Logit
+    };
+    let row_scale = input.byte();
+    let params = Buf::<T>::input(input, b_alloc, k, |input, _, _| {
+        let v = input.real::<T>(flavor);
+        if row_scale < 16 {
+            T::from_f(v.to_f() * 1e3)
+        } else {
+            v
+        }
+    })?;
+    let other = if both_or_neither && which & 2 == 2 {
+        Some(Buf::<T>::input(input, b_alloc, k, |input, _, _| {
+            input.real(flavor)
+        })?)
+    } else {
+        None
+    };
+    // The parameter pointer(s) as passed: exactly one, both, or neither
+    // (a NULL-mode buffer counts as not passed).
+    let (probs_buf, logits_buf) = match (use_probs, &other) {
+        (_, Some(o)) => (Some(&params), Some(o)),
+        (true, None) if !both_or_neither => (Some(&params), None),
+        (false, None) if !both_or_neither => (None, Some(&params)),
+        _ => (None, None),
+    };
+    let ptr_ld = |b: Option<&Buf<T>>, input: &mut Input| match b {
+        Some(b) => (b.ptr(), b.ld),
+        None => (null(), input.upto(3)),
+    };
+    let (probs_ptr, probs_ld) = ptr_ld(probs_buf, input);
+    let (logits_ptr, logits_ld) = ptr_ld(logits_buf, input);
+    let passed: Vec<(bool, &Buf<T>)> = [(true, probs_buf), (false, logits_buf)]
+        .into_iter()
+        .filter_map(|(p, b)| b.filter(|b| !b.null).map(|b| (p, b)))
+        .collect();
+    let (use_probs, chosen) = match passed[..] {
+        [(p, b)] => (p, Some(b)),
+        _ => (use_probs, None),
+    };
+    let given = chosen.map(|b| b.dense()).unwrap_or_default();
+    let validated = flags == 0;
+    let values_ok = chosen.is_none_or(|b| {
+        !b.usable()
+            || if use_probs {
+                probs_valid(&given, k.max(1))
+            } else {
+                logits_valid(&given, k.max(1))
+            }
+    });
+    let t = temperature.dense();
+    let must_fail = k == 0
+        || b == 0
+        || b > max_b
+        || (t_len != 1 && t_len != b)
+        || temperature.bad
+        || chosen.is_none_or(|b| b.bad)
+        || flags > 1
+        || (validated && !(temperatures_valid(&t) && values_ok));
+    let must_succeed = !must_fail && temperature.usable() && chosen.is_some_and(|b| b.usable());
+
+    let mut all = vec![(&temperature, false), (&params, false)];
+    all.extend(other.as_ref().map(|o| (o, false)));
+    let c = call("relaxcat_dist_T_new", all);
+    let mut out = 0x5EA1usize as *mut Handle;
+    let out_ptr = if input.byte() < 4 {
+        null_mut()
+    } else {
+        &mut out
+    };
+    // SAFETY: buffers hold their extents (or are NULL / deliberately bad,
+    // which the library must reject before reading).
+    let status = unsafe {
+        (api.new)(
+            ctx,
+            b,
+            k,
+            temperature.ptr(),
+            t_len,
+            probs_ptr,
+            probs_ld,
+            logits_ptr,
+            logits_ld,
+            flags,
+            out_ptr,
+        )
+    };
+    let must_fail = must_fail || out_ptr.is_null();
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!(
+            "new: k {k} b {b} t_len {t_len} t {:?} tbad {} pbad {} null {} mis {} ld {} use_probs {use_probs} both {both_or_neither} flags {flags} given {given:?} status {status} {}",
+            temperature.v,
+            temperature.bad,
+            params.bad,
+            params.null,
+            params.misaligned,
+            params.ld,
+            message()
+        );
+    }
+    if !c.check(status, must_fail, must_succeed && !out_ptr.is_null()) {
+        assert_eq!(out as usize, 0x5EA1, "dist_new wrote *out on error");
+        return None;
+    }
+    let in_range = validated && in_range(&t, (!use_probs).then_some(&given[..]));
+    let mut d = Dist {
+        handle: out,
+        b,
+        k,
+        temperature: t,
+        validated,
+        in_range,
+        masked: vec![],
+        probs_given: use_probs.then_some(given),
+        probs: vec![],
+    };
+    check_attributes(api, &mut d, use_probs);
+    Some(d)
+}
+
+/// The attributes: sizes, temperature, probs on the simplex, logits
+/// `-inf` exactly where probs are 0 (with validation on).
+fn check_attributes<T: Real>(api: &Api<T>, d: &mut Dist<T>, use_probs: bool) {
+    let h = d.handle;
+    let (mut k, mut b, mut tl, mut param, mut validates) = (0, 0, 0, -1, -1);
+    let mut t = vec![T::default(); d.temperature.len()];
+    let mut probs = vec![T::default(); d.b * d.k];
+    let mut logits = vec![T::default(); d.b * d.k];
+    // SAFETY: out-pointers and buffers of the sizes the handle reports.
+    unsafe {
+        assert_eq!((api.num_categories)(h, &mut k), OK);
+        assert_eq!((api.batch_rows)(h, &mut b), OK);
+        assert_eq!((api.temperature_len)(h, &mut tl), OK);
+        assert_eq!((api.param)(h, &mut param), OK);
+        assert_eq!((api.validates)(h, &mut validates), OK);
+        assert_eq!((api.temperature)(h, t.as_mut_ptr(), tl), OK);
+        assert_eq!((api.probs)(h, probs.as_mut_ptr(), d.k), OK);
+        assert_eq!((api.logits)(h, logits.as_mut_ptr(), d.k), OK);
+    }
+    assert_eq!((k, b, tl), (d.k, d.b, d.temperature.len()));
+    assert_eq!(param, if use_probs { 0 } else { 1 });
+    assert_eq!(validates, d.validated as i32);
+    assert!(bits(&t) == bits(&d.temperature), "temperature attribute");
+    d.masked = logits
+        .iter()
+        .map(|l| l.to_f() == f64::NEG_INFINITY)
+        .collect();
+    if d.validated {
+        for i in 0..b {
+            let m = &d.masked[i * k..(i + 1) * k];
+            assert!(m.iter().any(|m| !m), "row {i} all masked");
+            check_simplex("probs attribute", &probs[i * k..(i + 1) * k], m);
+            check_no_nan("logits attribute", &logits[i * k..(i + 1) * k]);
+        }
+    }
+    d.probs = probs;
+}
+
+/// Attributes through strided, NULL or short outputs.
+fn attributes<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
+    let which = input.byte() % 3;
+    let out = if which == 2 {
+        Buf::<T>::vector(input, d.temperature.len(), false)
+    } else {
+        Buf::<T>::new(input, d.b, d.k, false)
+    };
+    let Some(mut out) = out else {
+        return;
+    };
+    let p = out.mut_ptr();
+    let c = call(
+        "relaxcat_dist_T_probs/logits/temperature",
+        vec![(&out, true)],
+    );
+    // SAFETY: `out` holds its extent (or is rejected).
+    let status = unsafe {
+        match which {
+            0 => (api.probs)(d.handle, p, out.ld),
+            1 => (api.logits)(d.handle, p, out.ld),
+            _ => (api.temperature)(d.handle, p, d.temperature.len()),
+        }
+    };
+    let ok = c.check(status, out.bad, !out.bad);
+    if ok && which == 0 {
+        for i in 0..d.b {
+            assert!(same(out.row(i), &d.probs[i * d.k..(i + 1) * d.k]));
+        }
+    }
+}
+
+/// A distribution handle of NULL: every family reports NULL_POINTER.
+fn null_dist<T: Real>(api: &Api<T>, input: &mut Input) {
+    let mut out = [T::default(); 4];
+    let mut n = 0usize;
+    let p = out.as_mut_ptr();
+    // SAFETY: a NULL handle must be rejected before anything is read.
+    let status = unsafe {
+        match input.byte() % 6 {
+            0 => (api.num_categories)(null(), &mut n),
+            1 => (api.rsample_rows)(null(), 1, 0, 0, 1, p, 1),
+            2 => (api.log_prob)(null(), 1, p, 1, p.add(2)),
+            3 => {
+                (api.rsample_hard_with_log_rows)(null(), 1, 0, 0, 1, p, 1, p.add(1), 1, p.add(2), 1)
+            }
+            4 => (api.free)(null_mut()),
+            _ => (api.rsample_backward)(
+                null(),
+                0,
+                null(),
+                1,
+                null(),
+                1,
+                null(),
+                1,
+                null_mut(),
+                1,
+                null(),
+                1,
+                null_mut(),
+                1,
+                null_mut(),
+                0,
+            ),
+        }
+    };
+    assert!(
+        status == NULL_POINTER || status == OK,
+        "NULL dist: {status}"
+    );
+}
+
+/// The number of sample rows for `samples` draws of `b` rows, or a huge
+/// count (whose buffer extent overflows).
+fn sample_count(input: &mut Input, d: &Dist<impl Real>) -> usize {
+    if input.byte() < 6 {
+        input.huge()
+    } else {
+        input.upto((MAX_ELEMENTS / (d.b * d.k)).min(8))
+    }
+}
+
+/// The bits of stateless rows `[a, b)` of `(seed, offset)` from `rsample_rows`
+/// and `rsample_log_rows`, contiguous; on the scalar context when `scalar`.
+fn reference<T: Real>(
+    api: &Api<T>,
+    d: &Dist<T>,
+    seed: u64,
+    offset: u64,
+    rows: std::ops::Range<usize>,
+    scalar: bool,
+) -> (Vec<T>, Vec<T>) {
+    let n = rows.len() * d.k;
+    let (mut soft, mut log) = (vec![T::default(); n], vec![T::default(); n]);
+    let mut handle = d.handle;
+    if scalar {
+        // SAFETY: valid handle and context, out-pointer.
+        assert_eq!(
+            unsafe { (api.with_context)(d.handle, CONTEXTS.scalar(), &mut handle) },
+            OK
+        );
+    }
+    // SAFETY: contiguous outputs of the rows' extent.
+    unsafe {
+        let s = (api.rsample_rows)(
+            handle,
+            seed,
+            offset,
+            rows.start,
+            rows.end,
+            soft.as_mut_ptr(),
+            d.k,
+        );
+        assert_eq!(s, OK, "{}", message());
+        let s = (api.rsample_log_rows)(
+            handle,
+            seed,
+            offset,
+            rows.start,
+            rows.end,
+            log.as_mut_ptr(),
+            d.k,
+        );
+        assert_eq!(s, OK, "{}", message());
+        if scalar {
+            assert_eq!((api.free)(handle), OK);
+        }
+    }
+    (soft, log)
+}
+
+/// Which outputs a sampler family writes.
+#[derive(Clone, Copy, PartialEq)]
+enum Family {
+    Soft,
+    Sample,
+    Log,
+    Hard,
+    WithLog,
+    HardWithLog,
+}
+
+const FAMILIES: [Family; 6] = [
+    Family::Soft,
+    Family::Sample,
+    Family::Log,
+    Family::Hard,
+    Family::WithLog,
+    Family::HardWithLog,
+];
+
+/// Checks sampler outputs against the invariants and the stateless
+/// reference rows `refs`; remembers them as the last sample.
+fn check_samples<T: Real>(
+    d: &Dist<T>,
+    family: Family,
+    outs: &[&Buf<T>],
+    first_row: usize,
+    refs: &(Vec<T>, Vec<T>),
+    sample: &mut Option<Sample<T>>,
+) {
+    let rows = outs[0].rows;
+    let k = d.k;
+    let (soft_at, log_at, hard_at) = match family {
+        Family::Soft | Family::Sample => (Some(0), None, None),
+        Family::Log => (None, Some(0), None),
+        Family::Hard => (Some(1), None, Some(0)),
+        Family::WithLog => (Some(0), Some(1), None),
+        Family::HardWithLog => (Some(1), Some(2), Some(0)),
+    };
+    for i in 0..rows {
+        let m = d.masked_row(first_row + i);
+        let r = &refs.0[i * k..(i + 1) * k];
+        let lr = &refs.1[i * k..(i + 1) * k];
+        if let Some(s) = soft_at {
+            let row = outs[s].row(i);
+            assert!(
+                same(row, r),
+                "soft row {i} differs from rsample_rows: {row:?} vs {r:?}"
+            );
+            if d.validated {
+                check_simplex("sample", row, m);
+            }
+        }
+        if let Some(l) = log_at {
+            let row = outs[l].row(i);
+            assert!(
+                same(row, lr),
+                "log row {i} differs from rsample_log_rows: {row:?} vs {lr:?}"
+            );
+            if d.validated {
+                check_log_simplex("log sample", row, m, d.in_range);
+            }
+        }
+        if let Some(h) = hard_at {
+            check_one_hot("hard sample", outs[h].row(i), r);
+        }
+    }
+    *sample = Some(Sample {
+        rows,
+        soft: refs.0.clone(),
+        log: refs.1.clone(),
+    });
+}
+
+/// The generator samplers: rsample, sample, rsample_log, rsample_hard,
+/// rsample_with_log, rsample_hard_with_log.
+fn gen_sample<T: Real>(
+    api: &Api<T>,
+    input: &mut Input,
+    d: &Dist<T>,
+    generator: *mut Handle,
+    sample: &mut Option<Sample<T>>,
+) {
+    let family = FAMILIES[input.byte() as usize % FAMILIES.len()];
+    let samples = sample_count(input, d);
+    let rows = samples.checked_mul(d.b).unwrap_or(usize::MAX);
+    let n_out = match family {
+        Family::Soft | Family::Sample | Family::Log => 1,
+        Family::Hard | Family::WithLog => 2,
+        Family::HardWithLog => 3,
+    };
+    let mut outs = Vec::new();
+    for _ in 0..n_out {
+        let Some(b) = Buf::<T>::new(input, rows, d.k, false) else {
+            return;
+        };
+        outs.push(b);
+    }
+    let alias = n_out > 1 && input.byte() < 8;
+    let null_gen = input.byte() < 4;
+    let g = if null_gen { null_mut() } else { generator };
+    let (mut seed, mut before) = (0, 0);
+    // SAFETY: a valid generator handle and out-pointers.
+    unsafe {
+        assert_eq!(relaxcat_generator_seed(generator, &mut seed), OK);
+        assert_eq!(relaxcat_generator_position(generator, &mut before), OK);
+    }
+    let mut ptrs: Vec<(*mut T, usize)> = outs.iter_mut().map(|b| (b.mut_ptr(), b.ld)).collect();
+    if alias {
+        // The second output is the first: an aliasing error unless empty.
+        ptrs[1] = ptrs[0];
+        outs.truncate(1);
+    }
+    let aliased = alias && !outs[0].bad && !outs[0].null && rows > 0;
+    let refs: Vec<&Buf<T>> = outs.iter().collect();
+    let c = call(
+        "relaxcat_dist_T_rsample*",
+        refs.iter().map(|b| (*b, true)).collect(),
+    );
+    // SAFETY: each output holds its extent (or is rejected).
+    let status = unsafe {
+        let [(p0, l0), rest @ ..] = &ptrs[..] else {
+            unreachable!()
+        };
+        match family {
+            Family::Soft => (api.rsample)(d.handle, g, samples, *p0, *l0),
+            Family::Sample => (api.sample)(d.handle, g, samples, *p0, *l0),
+            Family::Log => (api.rsample_log)(d.handle, g, samples, *p0, *l0),
+            Family::Hard => {
+                (api.rsample_hard)(d.handle, g, samples, *p0, *l0, rest[0].0, rest[0].1)
+            }
+            Family::WithLog => {
+                (api.rsample_with_log)(d.handle, g, samples, *p0, *l0, rest[0].0, rest[0].1)
+            }
+            Family::HardWithLog => (api.rsample_hard_with_log)(
+                d.handle, g, samples, *p0, *l0, rest[0].0, rest[0].1, rest[1].0, rest[1].1,
+            ),
+        }
+    };
+    let must_fail = null_gen || aliased || c.any_bad() || samples.checked_mul(d.b).is_none();
+    let ok = c.check(status, must_fail, !must_fail && !alias);
+    let mut after = 0;
+    // SAFETY: as above.
+    unsafe { assert_eq!(relaxcat_generator_position(generator, &mut after), OK) };
+    if !ok {
+        assert_eq!(after, before, "generator moved on error");
+        return;
+    }
+    assert_eq!(
+        after,
+        before.wrapping_add(rows as u64),
+        "generator position"
+    );
+    let scalar = input.byte() < 64;
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!(
+            "gen: family {} scalar {scalar} rows {rows} k {} b {} t {:?} probs {:?} validated {}",
+            family as u8, d.k, d.b, d.temperature, d.probs, d.validated
+        );
+    }
+    let refs_rows = reference(api, d, seed, before, 0..rows, scalar);
+    check_samples(d, family, &refs, 0, &refs_rows, sample);
+}
+
+/// The stateless samplers on rows `[begin, end)` of `(seed, offset)`.
+fn rows_sample<T: Real>(
+    api: &Api<T>,
+    input: &mut Input,
+    d: &Dist<T>,
+    sample: &mut Option<Sample<T>>,
+) {
+    let family = FAMILIES[input.byte() as usize % FAMILIES.len()];
+    let family = if family == Family::Sample {
+        Family::Soft
+    } else {
+        family
+    };
+    let seed = input.u64();
+    let offset = match input.byte() {
+        0..=127 => input.upto(300) as u64,
+        128..=191 => u64::MAX - input.upto(300) as u64,
+        _ => input.u64(),
+    };
+    let begin = match input.byte() {
+        0..=199 => input.upto(200),
+        200..=239 => usize::MAX - input.upto(50),
+        _ => input.u64() as usize,
+    };
+    let count = input.upto(MAX_ELEMENTS / d.k).min(64);
+    let (end, reversed) = match input.byte() {
+        0..=3 => (begin.wrapping_sub(1 + input.upto(3)), true),
+        _ => match begin.checked_add(count) {
+            Some(e) => (e, false),
+            None => return,
+        },
+    };
+    let rows = if reversed { 1 } else { end - begin };
+    let n_out = match family {
+        Family::Soft | Family::Sample | Family::Log => 1,
+        Family::Hard | Family::WithLog => 2,
+        Family::HardWithLog => 3,
+    };
+    let mut outs = Vec::new();
+    for _ in 0..n_out {
+        let Some(b) = Buf::<T>::new(input, rows, d.k, false) else {
+            return;
+        };
+        outs.push(b);
+    }
+    let p: Vec<(*mut T, usize)> = outs.iter_mut().map(|b| (b.mut_ptr(), b.ld)).collect();
+    let refs: Vec<&Buf<T>> = outs.iter().collect();
+    let c = call(
+        "relaxcat_dist_T_rsample*_rows",
+        refs.iter().map(|b| (*b, true)).collect(),
+    );
+    let h = d.handle;
+    // SAFETY: each output holds its extent (or is rejected).
+    let status = unsafe {
+        match family {
+            Family::Soft | Family::Sample => {
+                (api.rsample_rows)(h, seed, offset, begin, end, p[0].0, p[0].1)
+            }
+            Family::Log => (api.rsample_log_rows)(h, seed, offset, begin, end, p[0].0, p[0].1),
+            Family::Hard => {
+                (api.rsample_hard_rows)(h, seed, offset, begin, end, p[0].0, p[0].1, p[1].0, p[1].1)
+            }
+            Family::WithLog => (api.rsample_with_log_rows)(
+                h, seed, offset, begin, end, p[0].0, p[0].1, p[1].0, p[1].1,
+            ),
+            Family::HardWithLog => (api.rsample_hard_with_log_rows)(
+                h, seed, offset, begin, end, p[0].0, p[0].1, p[1].0, p[1].1, p[2].0, p[2].1,
+            ),
+        }
+    };
+    if !c.check(status, reversed || c.any_bad(), !reversed) {
+        return;
+    }
+    // Row `begin + i` comes from parameter row `(begin + i) % B`.
+    let scalar = input.byte() < 64;
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        eprintln!(
+            "rows: family {} scalar {scalar} [{begin}, {end}) offset {offset} k {} b {} t {:?} probs {:?} validated {}",
+            family as u8, d.k, d.b, d.temperature, d.probs, d.validated
+        );
+    }
+    let refs_rows = if family == Family::Soft {
+        // The reference itself: compare with a split call instead.
+        let mid = begin + rows / 2;
+        let a = reference(api, d, seed, offset, begin..mid, scalar);
+        let b = reference(api, d, seed, offset, mid..end, scalar);
+        ([a.0, b.0].concat(), [a.1, b.1].concat())
+    } else {
+        reference(api, d, seed, offset, begin..end, scalar)
+    };
+    check_samples(d, family, &refs, begin, &refs_rows, sample);
+}
+
+/// Value rows to score: the last sample (soft or log form) or fuzzed rows.
+fn values<T: Real>(
+    input: &mut Input,
+    d: &Dist<T>,
+    sample: Option<&Sample<T>>,
+    log_space: bool,
+) -> (Vec<T>, bool) {
+    match (input.byte() % 4, sample) {
+        (0..=1, Some(s)) => (
+            if log_space {
+                s.log.clone()
+            } else {
+                s.soft.clone()
+            },
+            true,
+        ),
+        (2, _) => {
+            // Normalised fuzzed weights (on the simplex to rounding).
+            let rows = d.b * (1 + input.upto(2));
+            let mut v = Vec::with_capacity(rows * d.k);
+            for _ in 0..rows {
+                let w: Vec<f64> = (0..d.k)
+                    .map(|_| input.real::<T>(Flavor::Prob).to_f())
+                    .collect();
+                let total: f64 = w.iter().sum();
+                v.extend(w.iter().map(|x| {
+                    let y = x / total;
+                    T::from_f(if log_space { y.ln() } else { y })
+                }));
+            }
+            (v, false)
+        }
+        _ => {
+            let rows = if input.byte() < 8 { d.b + 1 } else { d.b };
+            let v = (0..rows * d.k)
+                .map(|_| input.real::<T>(Flavor::Grad))
+                .collect();
+            (v, false)
+        }
+    }
+}
+
+/// `log_prob` and `log_prob_x`.
+fn log_prob<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
+    let log_space = input.bool();
+    let (v, from_sampler) = values(input, d, sample, log_space);
+    if v.len() / d.k > MAX_ELEMENTS {
+        return;
+    }
+    let Some(value) = Buf::from_rows(input, &v, d.k) else {
+        return;
+    };
+    let n = value.rows;
+    let Some(mut out) = Buf::<T>::vector(input, n, false) else {
+        return;
+    };
+    let alias = input.byte() < 6 && value.usable() && n > 0;
+    let out_ptr = if alias {
+        value.ptr().cast_mut()
+    } else {
+        out.mut_ptr()
+    };
+    let c = call(
+        "relaxcat_dist_T_log_prob(_x)",
+        vec![(&value, false), (&out, true)],
+    );
+    let f = if log_space {
+        api.log_prob_x
+    } else {
+        api.log_prob
+    };
+    // SAFETY: value holds N x K at value.ld, out N elements (or rejected).
+    let status = unsafe { f(d.handle, n, value.ptr(), value.ld, out_ptr) };
+    let out_bad = !alias && out.bad;
+    let must_fail = alias || out_bad || value.bad || n % d.b != 0;
+    let values_bad = d.validated
+        && v.iter().any(|x| {
+            let x = x.to_f();
+            if log_space {
+                x.is_nan() || x > 0.0
+            } else {
+                !(0.0..=1.0).contains(&x)
+            }
+        });
+    if !c.check(status, must_fail || (values_bad && value.usable()), false) {
+        if from_sampler && d.validated && !must_fail && value.usable() {
+            panic!(
+                "sampler output rejected by log_prob{}: {}",
+                if log_space { "_x" } else { "" },
+                message()
+            );
+        }
+        return;
+    }
+    let lp = &out.v[..n];
+    if !d.validated {
+        return;
+    }
+    for (i, &x) in lp.iter().enumerate() {
+        let x = x.to_f();
+        assert!(!x.is_nan() && x != f64::INFINITY, "log_prob row {i} is {x}");
+        let m = d.masked_row(i);
+        let row = &v[i * d.k..(i + 1) * d.k];
+        let on_support = row.iter().zip(m).all(|(y, &m)| {
+            let y = y.to_f();
+            if log_space {
+                if m {
+                    y == f64::NEG_INFINITY
+                } else {
+                    y.is_finite()
+                }
+            } else if m {
+                y == 0.0
+            } else {
+                y > 0.0
+            }
+        });
+        if d.in_range && on_support {
+            assert!(
+                x.is_finite(),
+                "log_prob row {i} is {x} on the support, row {row:?}"
+            );
+        }
+        if !log_space && !on_support && row.iter().all(|y| y.finite()) {
+            assert!(
+                x == f64::NEG_INFINITY,
+                "log_prob row {i} off the support is {x}"
+            );
+        }
+    }
+}
+
+/// The sampler backward passes.
+fn backward<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
+    let which = input.byte() % 3;
+    let (rows, soft, log, from_sampler) = match sample {
+        Some(s) if input.byte() < 200 => (s.rows, s.soft.clone(), s.log.clone(), true),
+        _ => {
+            let rows = d.b * input.upto(2);
+            let soft: Vec<T> = (0..rows * d.k).map(|_| input.real(Flavor::Prob)).collect();
+            let log: Vec<T> = (0..rows * d.k).map(|_| input.real(Flavor::Grad)).collect();
+            (rows, soft, log, false)
+        }
+    };
+    let form = input.byte() % 3; // 0 soft, 1 log, 2 both
+    let Some(soft_b) = Buf::from_rows(input, &soft, d.k) else {
+        return;
+    };
+    let Some(log_b) = Buf::from_rows(input, &log, d.k) else {
+        return;
+    };
+    let Some(grad) = Buf::input(input, rows, d.k, |input, _, _| input.real(Flavor::Grad)) else {
+        return;
+    };
+    let (b, k) = (d.b, d.k);
+    let Some(mut gl) = Buf::<T>::new(input, b, k, true) else {
+        return;
+    };
+    let given = match &d.probs_given {
+        Some(p) => Buf::from_rows(input, p, k),
+        None => Buf::input(input, b, k, |input, _, _| input.real(Flavor::Prob)),
+    };
+    let Some(given) = given else {
+        return;
+    };
+    let Some(mut gp) = Buf::<T>::new(input, b, k, true) else {
+        return;
+    };
+    let t_len = if input.byte() < 8 {
+        input.upto(3)
+    } else {
+        d.temperature.len()
+    };
+    let Some(mut gt) = Buf::<T>::vector(input, t_len, true) else {
+        return;
+    };
+    let soft_ptr = if form == 1 { null() } else { soft_b.ptr() };
+    let log_ptr = if form == 0 { null() } else { log_b.ptr() };
+    let (glp, gpp, gtp) = (gl.mut_ptr(), gp.mut_ptr(), gt.mut_ptr());
+    let c = call(
+        "relaxcat_dist_T_rsample*_backward",
+        vec![
+            (&soft_b, false),
+            (&log_b, false),
+            (&grad, false),
+            (&given, false),
+            (&gl, true),
+            (&gp, true),
+            (&gt, true),
+        ],
+    );
+    let f = [
+        api.rsample_backward,
+        api.rsample_hard_backward,
+        api.rsample_log_backward,
+    ][which as usize];
+    // SAFETY: each buffer holds its extent (or is rejected / NULL).
+    let status = unsafe {
+        f(
+            d.handle,
+            rows,
+            soft_ptr,
+            soft_b.ld,
+            log_ptr,
+            log_b.ld,
+            grad.ptr(),
+            grad.ld,
+            glp,
+            gl.ld,
+            given.ptr(),
+            given.ld,
+            gpp,
+            gp.ld,
+            gtp,
+            t_len,
+        )
+    };
+    // NULL optional pointers are not looked at (not even their ld).
+    let opt_bad = |x: &Buf<T>| !x.null && x.bad;
+    let no_sample = (form == 1 || soft_b.null) && (form == 0 || log_b.null);
+    let used_bad = (form != 1 && opt_bad(&soft_b))
+        || (form != 0 && opt_bad(&log_b))
+        || (no_sample && rows > 0)
+        || grad.bad
+        || opt_bad(&gl)
+        || (!gp.null && (gp.bad || given.bad || d.probs_given.is_none()))
+        || opt_bad(&gt)
+        || (!gt.null && t_len != d.temperature.len());
+    if std::env::var_os("FUZZ_DEBUG").is_some() {
+        let f = |x: &Buf<T>| (x.null, x.bad, x.misaligned, x.ld, x.rows, x.k);
+        eprintln!(
+            "bwd: rows {rows} b {b} form {form} soft {:?} log {:?} grad {:?} gl {:?} given {:?} gp {:?} gt {:?} tlen {t_len} probs {} status {status}",
+            f(&soft_b),
+            f(&log_b),
+            f(&grad),
+            f(&gl),
+            f(&given),
+            f(&gp),
+            f(&gt),
+            d.probs_given.is_some()
+        );
+    }
+    let ok = c.check(status, rows % b != 0 || used_bad, false);
+    if !ok || !d.in_range || !from_sampler || input.specials {
+        return;
+    }
+    let underflow = soft
+        .iter()
+        .zip(d.masked.iter().cycle())
+        .any(|(y, &m)| !m && y.to_f() == 0.0);
+    if which == 2 && form == 0 && underflow {
+        return;
+    }
+    if gl.usable() {
+        (0..b).for_each(|i| check_finite("grad_logits", gl.row(i)));
+    }
+    if gt.usable() {
+        check_finite("grad_temperature", &gt.v[..t_len]);
+    }
+    if gp.usable() {
+        (0..b).for_each(|i| check_finite("grad_probs", gp.row(i)));
+    }
+}
+
+/// `log_prob_backward` and `log_prob_x_backward`.
+fn log_prob_backward<T: Real>(
+    api: &Api<T>,
+    input: &mut Input,
+    d: &Dist<T>,
+    sample: Option<&Sample<T>>,
+) {
+    let log_space = input.bool();
+    let (v, from_sampler) = values(input, d, sample, log_space);
+    let rows = v.len() / d.k;
+    let (b, k) = (d.b, d.k);
+    let Some(value) = Buf::from_rows(input, &v, k) else {
+        return;
+    };
+    let Some(mut grad) = Buf::vector(input, rows, false) else {
+        return;
+    };
+    if grad.usable() {
+        grad.v[..rows]
+            .iter_mut()
+            .for_each(|g| *g = input.real(Flavor::Grad));
+    }
+    let Some(mut gl) = Buf::<T>::new(input, b, k, true) else {
+        return;
+    };
+    let given = match &d.probs_given {
+        Some(p) => Buf::from_rows(input, p, k),
+        None => Buf::input(input, b, k, |input, _, _| input.real(Flavor::Prob)),
+    };
+    let Some(given) = given else {
+        return;
+    };
+    let Some(mut gp) = Buf::<T>::new(input, b, k, true) else {
+        return;
+    };
+    let t_len = if input.byte() < 8 {
+        input.upto(3)
+    } else {
+        d.temperature.len()
+    };
+    let Some(mut gt) = Buf::<T>::vector(input, t_len, true) else {
+        return;
+    };
+    let Some(mut gv) = Buf::<T>::new(input, rows, k, true) else {
+        return;
+    };
+    let Some(mut lp) = Buf::<T>::vector(input, rows, true) else {
+        return;
+    };
+    let (glp, gpp, gtp, gvp, lpp) = (
+        gl.mut_ptr(),
+        gp.mut_ptr(),
+        gt.mut_ptr(),
+        gv.mut_ptr(),
+        lp.mut_ptr(),
+    );
+    let c = call(
+        "relaxcat_dist_T_log_prob(_x)_backward",
+        vec![
+            (&value, false),
+            (&grad, false),
+            (&given, false),
+            (&gl, true),
+            (&gp, true),
+            (&gt, true),
+            (&gv, true),
+            (&lp, true),
+        ],
+    );
+    let f = if log_space {
+        api.log_prob_x_backward
+    } else {
+        api.log_prob_backward
+    };
+    // SAFETY: each buffer holds its extent (or is rejected / NULL).
+    let status = unsafe {
+        f(
+            d.handle,
+            rows,
+            value.ptr(),
+            value.ld,
+            grad.ptr(),
+            glp,
+            gl.ld,
+            given.ptr(),
+            given.ld,
+            gpp,
+            gp.ld,
+            gtp,
+            t_len,
+            gvp,
+            gv.ld,
+            lpp,
+        )
+    };
+    let opt_bad = |x: &Buf<T>| !x.null && x.bad;
+    let used_bad = value.bad
+        || grad.bad
+        || opt_bad(&gl)
+        || (!gp.null && (gp.bad || given.bad || d.probs_given.is_none()))
+        || opt_bad(&gt)
+        || (!gt.null && t_len != d.temperature.len())
+        || opt_bad(&gv)
+        || opt_bad(&lp);
+    let ok = c.check(status, rows % b != 0 || used_bad, false);
+    if !ok {
+        if from_sampler && d.validated && !used_bad && rows % b == 0 {
+            panic!(
+                "sampler output rejected by log_prob backward: {}",
+                message()
+            );
+        }
+        return;
+    }
+    if !d.validated {
+        return;
+    }
+    if lp.usable() {
+        check_no_nan("log_prob (backward)", &lp.v[..rows]);
+    }
+    if !d.in_range || !from_sampler || input.specials {
+        return;
+    }
+    if gl.usable() {
+        (0..b).for_each(|i| check_finite("grad_logits (log_prob)", gl.row(i)));
+    }
+    if gt.usable() {
+        check_finite("grad_temperature (log_prob)", &gt.v[..t_len]);
+    }
+    if gv.usable() {
+        (0..rows).for_each(|i| check_no_nan("grad_value", gv.row(i)));
+    }
+}
+
+/// A copy of the distribution on another context: the same attributes and
+/// the same sample bits.
+fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
+    let ctx = CONTEXTS.pick(input);
+    let mut other = null_mut();
+    // SAFETY: valid handles and out-pointer.
+    assert_eq!(unsafe { (api.with_context)(d.handle, ctx, &mut other) }, OK);
+    let seed = input.u64();
+    let rows = input.upto((MAX_ELEMENTS / d.k).min(16));
+    let a = reference(api, d, seed, 0, 0..rows, false);
+    let copy = Dist {
+        handle: other,
+        b: d.b,
+        k: d.k,
+        temperature: vec![],
+        validated: d.validated,
+        in_range: d.in_range,
+        masked: vec![],
+        probs_given: None,
+        probs: vec![],
+    };
+    let b = reference(api, &copy, seed, 0, 0..rows, false);
+    assert!(
+        same(&a.0, &b.0) && same(&a.1, &b.1),
+        "copy on another context differs"
+    );
+    // SAFETY: from with_context, freed once.
+    assert_eq!(unsafe { (api.free)(other) }, OK);
+    // SAFETY: a NULL out-pointer must be rejected.
+    assert_eq!(
+        unsafe { (api.with_context)(d.handle, ctx, null_mut()) },
+        NULL_POINTER
+    );
+}
+
+/// logsumexp, softmax, log_softmax and gumbel rows, checked and compared
+/// with the scalar backend.
+fn row_kernels<T: Real>(api: &Api<T>, input: &mut Input) {
+    let which = input.byte() % 4;
+    let k = if input.byte() < 3 { 0 } else { input.k() };
+    let rows = match input.byte() {
+        0..=3 => input.huge(),
+        _ => input.upto((MAX_ELEMENTS / k.max(1)).min(64)),
+    };
+    let ctx = CONTEXTS.pick(input);
+    let huge_rows = rows > MAX_ELEMENTS;
+    let in_rows = if huge_rows { 1 } else { rows };
+    let Some(src) = Buf::input(input, in_rows, k, |input, _, _| {
+        input.real::<T>(Flavor::Logit)
+    }) else {
+        return;
+    };
+    let out_k = if which == 0 { in_rows } else { k };
+    let out = if which == 0 {
+        Buf::<T>::vector(input, in_rows, false)
+    } else {
+        Buf::<T>::new(input, in_rows, out_k, false)
+    };
+    let Some(mut out) = out else {
+        return;
+    };
+    let in_place = (which == 1 || which == 2) && input.byte() < 32 && src.usable() && !huge_rows;
+    let seed = input.u64();
+    let offset = input.u64();
+    let run = |ctx: *const Handle, out: *mut T, out_ld: usize, src: &Buf<T>| -> i32 {
+        // SAFETY: each buffer holds its extent (or is rejected).
+        unsafe {
+            match which {
+                0 => (api.logsumexp)(ctx, rows, k, src.ptr(), src.ld, out),
+                1 => (api.softmax)(ctx, rows, k, src.ptr(), src.ld, out, out_ld),
+                2 => (api.log_softmax)(ctx, rows, k, src.ptr(), src.ld, out, out_ld),
+                _ => (api.gumbel)(ctx, seed, offset, rows, k, out, out_ld),
+            }
+        }
+    };
+    if in_place {
+        let mut work = Buf {
+            v: src.v.clone(),
+            ..src
+        };
+        let before = src.dense();
+        let p = work.mut_ptr();
+        let status = run(ctx, p, work.ld, &work);
+        assert!(
+            status == OK || k == 0,
+            "in-place softmax: {status} {}",
+            message()
+        );
+        if status == OK {
+            check_row_map(which, &before, &work, k);
+        }
+        return;
+    }
+    let bad = huge_rows || k == 0 || (src.bad && which < 3) || out.bad;
+    let p = out.mut_ptr();
+    let c = call(
+        "relaxcat row kernel",
+        if which < 3 {
+            vec![(&src, false), (&out, true)]
+        } else {
+            vec![(&out, true)]
+        },
+    );
+    let status = run(ctx, p, out.ld, &src);
+    if !c.check(status, bad, false) {
+        return;
+    }
+    let dense = src.dense();
+    if which == 0 {
+        for i in 0..rows {
+            let row = &dense[i * k..(i + 1) * k];
+            check_logsumexp(row, out.v[i]);
+        }
+    } else if which < 3 {
+        check_row_map(which, &dense, &out, k);
+    } else {
+        (0..rows).for_each(|i| check_finite("gumbel", out.row(i)));
+    }
+    // The scalar backend gives the same bits.
+    let mut again = Buf {
+        v: vec![sentinel::<T>(); out.v.len()],
+        ..out
+    };
+    let p = again.mut_ptr();
+    assert_eq!(run(CONTEXTS.scalar(), p, again.ld, &src), OK);
+    assert!(
+        same(&again.v, &out.v),
+        "row kernel {which}: scalar backend differs"
+    );
+}
+
+/// SPEC.md section 3's logsumexp: all `-inf` gives `-inf`, NaN gives NaN,
+/// `+inf` gives `+inf`, else between the max and the max + ln K.
+fn check_logsumexp<T: Real>(row: &[T], got: T) {
+    let g = got.to_f();
+    let max = row
+        .iter()
+        .map(|x| x.to_f())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if row.iter().any(|x| x.nan()) {
+        assert!(g.is_nan(), "logsumexp of a row with NaN is {g}");
+    } else if max == f64::INFINITY || max == f64::NEG_INFINITY {
+        assert!(g == max, "logsumexp of {row:?} is {g}");
+    } else {
+        let hi = max + (row.len() as f64).ln();
+        let slack = 4.0 * T::EPS * (max.abs().max(hi.abs()) + 1.0);
+        assert!(
+            g >= max - slack && g <= hi + slack,
+            "logsumexp {g} outside [{max}, {hi}] for {row:?}"
+        );
+    }
+}
+
+/// softmax rows on the simplex, log_softmax rows their logarithm, for
+/// rows without NaN or `+inf` and not all `-inf`.
+fn check_row_map<T: Real>(which: u8, input: &[T], out: &Buf<T>, k: usize) {
+    for i in 0..out.rows {
+        let row = &input[i * k..(i + 1) * k];
+        let valid = row.iter().all(|x| !x.nan() && x.to_f() != f64::INFINITY)
+            && row.iter().any(|x| x.to_f() != f64::NEG_INFINITY);
+        if !valid {
+            continue;
+        }
+        let masked: Vec<bool> = row.iter().map(|x| x.to_f() == f64::NEG_INFINITY).collect();
+        if which == 1 {
+            check_simplex("softmax", out.row(i), &masked);
+        } else {
+            check_log_simplex("log_softmax", out.row(i), &masked, false);
+        }
+    }
+}
+
+/// Generator positions: set, take, read; NULL handles.
+fn generator_ops(input: &mut Input, generator: *mut Handle) {
+    let position = input.u64();
+    let rows = input.u64();
+    let (mut offset, mut now) = (0, 0);
+    // SAFETY: a valid handle and out-pointers; NULL ones must be rejected.
+    unsafe {
+        assert_eq!(relaxcat_generator_set_position(generator, position), OK);
+        assert_eq!(relaxcat_generator_take(generator, rows, &mut offset), OK);
+        assert_eq!(offset, position);
+        assert_eq!(relaxcat_generator_position(generator, &mut now), OK);
+        assert_eq!(now, position.wrapping_add(rows));
+        assert_eq!(
+            relaxcat_generator_take(generator, rows, null_mut()),
+            NULL_POINTER
+        );
+        assert_eq!(relaxcat_generator_position(generator, &mut offset), OK);
+        assert_eq!(
+            offset, now,
+            "take with a NULL out-pointer moved the generator"
+        );
+        assert_eq!(
+            relaxcat_generator_take(null_mut(), rows, &mut offset),
+            NULL_POINTER
+        );
+        assert_eq!(relaxcat_generator_seed(null(), &mut offset), NULL_POINTER);
+        assert_eq!(relaxcat_generator_new(1, null_mut()), NULL_POINTER);
+        assert_eq!(relaxcat_generator_free(null_mut()), OK);
+        let (mut a, mut b, mut c) = (0, 0, 0);
+        assert_eq!(relaxcat_version(&mut a, &mut b, &mut c), OK);
+        if input.bool() {
+            assert_eq!(
+                relaxcat_generator_set_position(generator, input.upto(255) as u64),
+                OK
+            );
+        }
+    }
+}
+
+/// Contexts from fuzzed backend names and thread counts 0 and 1.
+fn context_ops(input: &mut Input) {
+    let threads = input.upto(1);
+    let len = input.upto(12);
+    let name: Vec<u8> = match input.byte() % 5 {
+        0 => b"scalar".to_vec(),
+        1 => b" PORTABLE ".to_vec(),
+        2 => b"avx2".to_vec(),
+        3 => (0..len).map(|_| input.byte().max(1)).collect(),
+        _ => vec![],
+    };
+    let null_name = name.is_empty() && input.bool();
+    let cname = std::ffi::CString::new(name).unwrap();
+    let mut ctx = null_mut();
+    let name_ptr: *const c_char = if null_name { null() } else { cname.as_ptr() };
+    // SAFETY: a NUL-terminated name (or NULL) and an out-pointer.
+    let status = unsafe { relaxcat_context_new(threads, name_ptr, &mut ctx) };
+    assert!(status != INTERNAL, "context_new: {}", message());
+    if threads == 0 {
+        assert!(status != OK, "context_new accepted 0 threads");
+    }
+    if status == OK {
+        let (mut t, mut b) = (0, null());
+        // SAFETY: a valid context and out-pointers.
+        unsafe {
+            assert_eq!(relaxcat_context_threads(ctx, &mut t), OK);
+            assert_eq!(t, threads);
+            assert_eq!(relaxcat_context_backend(ctx, &mut b), OK);
+            let b = CStr::from_ptr(b).to_str().unwrap();
+            assert!(["scalar", "portable", "avx2"].contains(&b), "backend {b}");
+            assert_eq!(relaxcat_context_free(ctx), OK);
+        }
+    } else {
+        assert!(ctx.is_null(), "context_new wrote *out on error");
+    }
+}

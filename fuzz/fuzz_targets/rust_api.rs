@@ -1,0 +1,640 @@
+//! Fuzzes the Rust API: the builder, every sampler (generator and
+//! stateless), `log_prob(_x)`, the backward passes and the row kernels,
+//! with shapes, buffer lengths, temperatures and parameters decoded from
+//! the input, on a fuzzed backend, and compared bit for bit with the
+//! scalar backend.
+//!
+//! ```text
+//! input -> element type, specials on/off, backend
+//!       -> Builder (k, temperature, probs|logits|both|neither, validate)
+//!       -> up to 10 operations, each: Ok -> invariants; Err -> the
+//!          output buffers still hold their sentinel fill
+//! ```
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use relaxcat_fuzz::relaxcat::{
+    Backend, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, ParamGrads, ProbsGrad,
+    RelaxedOneHotCategorical, SampleForm, Stream, gumbel_rows, log_softmax_rows, logsumexp_rows,
+    softmax_rows,
+};
+use relaxcat_fuzz::*;
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Input::new(data);
+    if input.bool() {
+        run::<f64>(&mut input);
+    } else {
+        run::<f32>(&mut input);
+    }
+});
+
+type Dist<T> = RelaxedOneHotCategorical<T>;
+
+fn sentinel<T: Real>() -> T {
+    T::from_bits(0xA5A5_A5A5_A5A5_A5A5)
+}
+
+fn exec(input: &mut Input) -> Exec {
+    let b = Backend::ALL[input.byte() as usize % 3];
+    match Exec::serial().with_backend(b) {
+        Ok(e) if input.byte() >= 16 => e,
+        Ok(_) => Exec::new(),
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::InvalidOption);
+            assert!(!b.is_available());
+            Exec::serial()
+        }
+    }
+}
+
+fn scalar() -> Exec {
+    Exec::serial().with_backend(Backend::Scalar).unwrap()
+}
+
+/// Checks an error: a known kind, never Internal, with a message, and the
+/// outputs untouched.
+fn check_err<T: Real>(what: &str, e: &Error, outs: &[&[T]]) {
+    assert!(e.kind() != ErrorKind::Internal, "{what}: {e:?}");
+    assert!(!e.message().is_empty(), "{what}: empty message");
+    let s = sentinel::<T>().bits();
+    for (i, o) in outs.iter().enumerate() {
+        assert!(
+            o.iter().all(|x| x.bits() == s),
+            "{what}: output {i} written on error {e:?}"
+        );
+    }
+}
+
+/// A length `want` or, rarely, a wrong one.
+fn len(input: &mut Input, want: usize) -> usize {
+    match input.byte() {
+        0..=5 => want + 1 + input.upto(2),
+        6..=9 => want.saturating_sub(1 + input.upto(2)),
+        _ => want,
+    }
+}
+
+struct State<T: Float> {
+    dist: Dist<T>,
+    validated: bool,
+    in_range: bool,
+    masked: Vec<bool>,
+    given_probs: Option<Vec<T>>,
+    /// The last sample: rows, soft, log.
+    sample: Option<(usize, Vec<T>, Vec<T>)>,
+}
+
+impl<T: Real + Float> State<T> {
+    fn masked_row(&self, i: usize) -> &[bool] {
+        let (b, k) = (self.dist.batch_rows(), self.dist.num_categories());
+        let r = i % b;
+        &self.masked[r * k..(r + 1) * k]
+    }
+}
+
+fn run<T: Real + Float>(input: &mut Input) {
+    let exec = exec(input);
+    let Some(mut st) = build::<T>(input, exec) else {
+        row_kernels::<T>(input);
+        return;
+    };
+    for _ in 0..10 {
+        if input.is_empty() {
+            break;
+        }
+        match input.byte() % 6 {
+            0 | 1 => sample(input, &mut st),
+            2 => log_prob(input, &st),
+            3 => sample_backward(input, &st),
+            4 => log_prob_backward(input, &st),
+            _ => row_kernels::<T>(input),
+        }
+    }
+}
+
+fn build<T: Real + Float>(input: &mut Input, exec: Exec) -> Option<State<T>> {
+    let k = if input.byte() < 3 { 0 } else { input.k() };
+    let b = 1 + input.upto((MAX_ELEMENTS / k.max(1)).min(64) - 1);
+    let n = if input.byte() < 6 {
+        b * k + 1 + input.upto(2)
+    } else {
+        b * k
+    };
+    let t_len = match input.byte() {
+        0..=191 => 1,
+        192..=249 => b,
+        _ => input.upto(3),
+    };
+    let t: Vec<T> = (0..t_len)
+        .map(|_| input.real(Flavor::Temperature))
+        .collect();
+    let choice = input.byte();
+    let use_probs = choice & 1 == 1;
+    let flavor = if use_probs {
+        Flavor::Prob
+    } else {
+        Flavor::Logit
+    };
+    let values: Vec<T> = (0..n).map(|_| input.real(flavor)).collect();
+    let validate = input.byte() >= 32;
+    let mut builder = Dist::<T>::builder(k)
+        .temperature(&t)
+        .validate(validate)
+        .exec(exec);
+    builder = match (use_probs, choice >= 248) {
+        (true, false) => builder.probs(&values),
+        (false, false) => builder.logits(&values),
+        (_, true) if choice & 2 == 2 => builder.probs(&values).logits(&values),
+        (_, true) => builder,
+    };
+    let shape_ok = k > 0 && n > 0 && n % k == 0 && choice < 248;
+    let rows = if shape_ok { n / k } else { 1 };
+    let valid = shape_ok
+        && (t_len == 1 || t_len == rows)
+        && (!validate
+            || temperatures_valid(&t)
+                && if use_probs {
+                    probs_valid(&values, k)
+                } else {
+                    logits_valid(&values, k)
+                });
+    let dist = match builder.build() {
+        Ok(d) => {
+            assert!(valid, "build accepted invalid parameters");
+            d
+        }
+        Err(e) => {
+            check_err::<T>("build", &e, &[]);
+            assert!(!valid, "build rejected valid parameters: {e:?}");
+            return None;
+        }
+    };
+    assert_eq!((dist.num_categories(), dist.batch_rows()), (k, rows));
+    assert!(bits(dist.temperature()) == bits(&t));
+    assert_eq!(dist.validates(), validate);
+    let masked: Vec<bool> = dist
+        .logits()
+        .iter()
+        .map(|l| l.to_f() == f64::NEG_INFINITY)
+        .collect();
+    if validate {
+        for r in 0..rows {
+            check_simplex(
+                "probs",
+                &dist.probs()[r * k..(r + 1) * k],
+                &masked[r * k..(r + 1) * k],
+            );
+        }
+    }
+    Some(State {
+        in_range: validate && in_range(&t, (!use_probs).then_some(&values[..])),
+        validated: validate,
+        masked,
+        given_probs: use_probs.then_some(values),
+        dist,
+        sample: None,
+    })
+}
+
+/// The samplers: from a generator or a stream, soft / hard / log / fused.
+fn sample<T: Real + Float>(input: &mut Input, st: &mut State<T>) {
+    let d = &st.dist;
+    let (b, k) = (d.batch_rows(), d.num_categories());
+    let family = input.byte() % 6;
+    let stateless = input.bool();
+    let seed = input.u64();
+    let position = match input.byte() {
+        0..=127 => input.upto(300) as u64,
+        128..=191 => u64::MAX - input.upto(300) as u64,
+        _ => input.u64(),
+    };
+    let (rows, range) = if stateless {
+        let begin = match input.byte() {
+            0..=199 => input.upto(200),
+            _ => usize::MAX - input.upto(70),
+        };
+        let count = input.upto((MAX_ELEMENTS / k).min(64));
+        let Some(end) = begin.checked_add(count) else {
+            return;
+        };
+        (count, begin..end)
+    } else {
+        let samples = input.upto((MAX_ELEMENTS / (b * k)).min(8));
+        (samples * b, 0..samples)
+    };
+    let n = rows * k;
+    let mut a = vec![sentinel::<T>(); len(input, n)];
+    let mut s = vec![sentinel::<T>(); len(input, n)];
+    let mut l = vec![sentinel::<T>(); len(input, n)];
+    let mut g = Generator::new(seed);
+    g.set_position(position);
+    let stream = Stream::new(seed, position);
+    let r = range.clone();
+    let result = match (family, stateless) {
+        (0, false) => d.rsample_into(&mut g, r.end, &mut s),
+        (1, false) => d.sample_into(&mut g, r.end, &mut s),
+        (2, false) => d.rsample_log_into(&mut g, r.end, &mut l),
+        (3, false) => d.rsample_hard_into(&mut g, r.end, &mut a, &mut s),
+        (4, false) => d.rsample_with_log_into(&mut g, r.end, &mut s, &mut l),
+        (_, false) => d.rsample_hard_with_log_into(&mut g, r.end, &mut a, &mut s, &mut l),
+        (0 | 1, true) => d.rsample_rows_into(stream, r, &mut s),
+        (2, true) => d.rsample_log_rows_into(stream, r, &mut l),
+        (3, true) => d.rsample_hard_rows_into(stream, r, &mut a, &mut s),
+        (4, true) => d.rsample_with_log_rows_into(stream, r, &mut s, &mut l),
+        (_, true) => d.rsample_hard_with_log_rows_into(stream, r, &mut a, &mut s, &mut l),
+    };
+    let (uses_a, uses_s, uses_l) = match family {
+        0 | 1 => (false, true, false),
+        2 => (false, false, true),
+        3 => (true, true, false),
+        4 => (false, true, true),
+        _ => (true, true, true),
+    };
+    let lengths_ok =
+        (!uses_a || a.len() == n) && (!uses_s || s.len() == n) && (!uses_l || l.len() == n);
+    if let Err(e) = result {
+        check_err("sampler", &e, &[&a, &s, &l]);
+        assert!(!lengths_ok, "sampler rejected a good call: {e:?}");
+        assert_eq!(g.position(), position, "generator moved on error");
+        return;
+    }
+    assert!(lengths_ok, "sampler accepted wrong lengths");
+    if !stateless {
+        assert_eq!(g.position(), position.wrapping_add(rows as u64));
+    }
+    // The reference: stateless rows of both forms, on the scalar backend.
+    let first = range.start;
+    let rrange = if stateless { range.clone() } else { 0..rows };
+    let scalar_dist = d.clone().with_exec(scalar());
+    let mut rs = vec![T::default(); n];
+    let mut rl = vec![T::default(); n];
+    scalar_dist
+        .rsample_rows_into(stream, rrange.clone(), &mut rs)
+        .unwrap();
+    scalar_dist
+        .rsample_log_rows_into(stream, rrange, &mut rl)
+        .unwrap();
+    let first = if stateless { first } else { 0 };
+    for i in 0..rows {
+        let m = st.masked_row(first + i);
+        let (rsr, rlr) = (&rs[i * k..(i + 1) * k], &rl[i * k..(i + 1) * k]);
+        if uses_s {
+            assert!(
+                same(&s[i * k..(i + 1) * k], rsr),
+                "soft row {i}: backend or form differs"
+            );
+        }
+        if uses_l {
+            assert!(
+                same(&l[i * k..(i + 1) * k], rlr),
+                "log row {i}: backend or form differs"
+            );
+        }
+        if uses_a {
+            check_one_hot("hard", &a[i * k..(i + 1) * k], rsr);
+        }
+        if st.validated {
+            check_simplex("sample", rsr, m);
+            check_log_simplex("log sample", rlr, m, st.in_range);
+        }
+    }
+    if first == 0 {
+        st.sample = Some((rows, rs, rl));
+    }
+}
+
+/// Values to score: the last sample or fuzzed rows.
+fn values<T: Real + Float>(input: &mut Input, st: &State<T>, log_space: bool) -> (Vec<T>, bool) {
+    let k = st.dist.num_categories();
+    match (input.byte() % 3, &st.sample) {
+        (0, Some((_, s, l))) => (if log_space { l.clone() } else { s.clone() }, true),
+        (1, _) => {
+            let rows = st.dist.batch_rows() * (1 + input.upto(1));
+            let mut v = Vec::new();
+            for _ in 0..rows {
+                let w: Vec<f64> = (0..k)
+                    .map(|_| input.real::<T>(Flavor::Prob).to_f())
+                    .collect();
+                let total: f64 = w.iter().sum();
+                v.extend(w.iter().map(|x| {
+                    T::from_f(if log_space {
+                        (x / total).ln()
+                    } else {
+                        x / total
+                    })
+                }));
+            }
+            (v, false)
+        }
+        _ => {
+            let n = len(input, st.dist.batch_rows() * k);
+            ((0..n).map(|_| input.real(Flavor::Grad)).collect(), false)
+        }
+    }
+}
+
+fn log_prob<T: Real + Float>(input: &mut Input, st: &State<T>) {
+    let log_space = input.bool();
+    let (v, from_sampler) = values(input, st, log_space);
+    let d = &st.dist;
+    let k = d.num_categories();
+    let rows = v.len() / k;
+    let mut out = vec![sentinel::<T>(); len(input, rows)];
+    let r = if log_space {
+        d.log_prob_x_into(&v, &mut out)
+    } else {
+        d.log_prob_into(&v, &mut out)
+    };
+    let shape_ok = v.len() % k == 0 && rows % d.batch_rows() == 0 && out.len() == rows;
+    if let Err(e) = r {
+        check_err("log_prob", &e, &[&out]);
+        assert!(
+            !(shape_ok && (from_sampler || !st.validated)),
+            "log_prob rejected {e:?}"
+        );
+        return;
+    }
+    assert!(shape_ok, "log_prob accepted a bad shape");
+    let again = if log_space {
+        d.clone().with_exec(scalar()).log_prob_x(&v)
+    } else {
+        d.clone().with_exec(scalar()).log_prob(&v)
+    };
+    assert!(same(&again.unwrap(), &out), "log_prob: backend differs");
+    if !st.validated {
+        return;
+    }
+    for (i, &x) in out.iter().enumerate() {
+        let x = x.to_f();
+        assert!(!x.is_nan() && x != f64::INFINITY, "log_prob row {i} is {x}");
+        let row = &v[i * k..(i + 1) * k];
+        let m = st.masked_row(i);
+        let on_support = row.iter().zip(m).all(|(y, &m)| {
+            let y = y.to_f();
+            match (log_space, m) {
+                (true, true) => y == f64::NEG_INFINITY,
+                (true, false) => y.is_finite(),
+                (false, true) => y == 0.0,
+                (false, false) => y > 0.0,
+            }
+        });
+        if st.in_range && on_support {
+            assert!(
+                x.is_finite(),
+                "log_prob row {i} is {x} on the support: {row:?}"
+            );
+        }
+        if !log_space && !on_support {
+            assert!(
+                x == f64::NEG_INFINITY,
+                "log_prob row {i} off the support is {x}"
+            );
+        }
+    }
+}
+
+/// Parameter-gradient outputs: each present or not, rarely of a wrong length.
+struct Outs<T> {
+    logits: Option<Vec<T>>,
+    probs: Option<Vec<T>>,
+    temperature: Option<Vec<T>>,
+    given: Vec<T>,
+    lengths_ok: bool,
+}
+
+fn outs<T: Real + Float>(input: &mut Input, st: &State<T>) -> Outs<T> {
+    let d = &st.dist;
+    let bk = d.batch_rows() * d.num_categories();
+    let mut lengths_ok = true;
+    let mut out = |input: &mut Input, want: usize| {
+        input.bool().then(|| {
+            let n = len(input, want);
+            lengths_ok &= n == want;
+            vec![sentinel::<T>(); n]
+        })
+    };
+    let logits = out(input, bk);
+    let probs = out(input, bk);
+    let temperature = out(input, d.temperature().len());
+    let given = st
+        .given_probs
+        .clone()
+        .unwrap_or_else(|| vec![T::from_f(0.5); bk]);
+    if probs.is_some() && st.given_probs.is_none() {
+        lengths_ok = false;
+    }
+    Outs {
+        logits,
+        probs,
+        temperature,
+        given,
+        lengths_ok,
+    }
+}
+
+impl<T: Real> Outs<T> {
+    fn grads(&mut self) -> ParamGrads<'_, T> {
+        ParamGrads {
+            logits: self.logits.as_deref_mut(),
+            probs: self.probs.as_deref_mut().map(|out| ProbsGrad {
+                given: &self.given,
+                out,
+            }),
+            temperature: self.temperature.as_deref_mut(),
+        }
+    }
+
+    fn all(&self) -> Vec<&[T]> {
+        [&self.logits, &self.probs, &self.temperature]
+            .into_iter()
+            .flatten()
+            .map(|v| &v[..])
+            .collect()
+    }
+
+    fn same(&self, other: &Outs<T>) -> bool {
+        self.all().iter().zip(other.all()).all(|(a, b)| same(a, b))
+    }
+}
+
+fn sample_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
+    let d = &st.dist;
+    let k = d.num_categories();
+    let (soft, log, from_sampler) = match &st.sample {
+        Some((_, s, l)) if input.byte() < 200 => (s.clone(), l.clone(), true),
+        _ => {
+            let n = len(input, d.batch_rows() * k);
+            let s: Vec<T> = (0..n).map(|_| input.real(Flavor::Prob)).collect();
+            let l: Vec<T> = (0..n).map(|_| input.real(Flavor::Grad)).collect();
+            (s, l, false)
+        }
+    };
+    let grad: Vec<T> = (0..len(input, soft.len()))
+        .map(|_| input.real(Flavor::Grad))
+        .collect();
+    let form = match input.byte() % 3 {
+        0 => SampleForm::Soft(&soft),
+        1 => SampleForm::Log(&log),
+        _ => SampleForm::Both {
+            soft: &soft,
+            log: &log,
+        },
+    };
+    let which = input.byte() % 3;
+    let mut o = outs(input, st);
+    let mut o2 = Outs {
+        logits: o.logits.clone(),
+        probs: o.probs.clone(),
+        temperature: o.temperature.clone(),
+        given: o.given.clone(),
+        lengths_ok: true,
+    };
+    let run = |d: &Dist<T>, o: &mut Outs<T>| match which {
+        0 => d.rsample_backward(form, &grad, o.grads()),
+        1 => d.rsample_hard_backward(form, &grad, o.grads()),
+        _ => d.rsample_log_backward(form, &grad, o.grads()),
+    };
+    let r = run(d, &mut o);
+    let shape_ok =
+        o.lengths_ok && grad.len() == soft.len() && soft.len() % (d.batch_rows() * k) == 0;
+    if let Err(e) = r {
+        check_err("rsample backward", &e, &o.all());
+        assert!(!shape_ok, "rsample backward rejected a good call: {e:?}");
+        return;
+    }
+    assert!(shape_ok, "rsample backward accepted a bad shape");
+    run(&d.clone().with_exec(scalar()), &mut o2).unwrap();
+    assert!(o.same(&o2), "rsample backward: backend differs");
+    if !st.in_range || !from_sampler || input.specials {
+        return;
+    }
+    let underflow = soft
+        .iter()
+        .zip(st.masked.iter().cycle())
+        .any(|(y, &m)| !m && y.to_f() == 0.0);
+    if which == 2 && matches!(form, SampleForm::Soft(_)) && underflow {
+        return;
+    }
+    for v in o.all() {
+        check_finite("rsample backward", v);
+    }
+}
+
+fn log_prob_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
+    let log_space = input.bool();
+    let (v, from_sampler) = values(input, st, log_space);
+    let d = &st.dist;
+    let k = d.num_categories();
+    let rows = v.len() / k;
+    let grad: Vec<T> = (0..len(input, rows))
+        .map(|_| input.real(Flavor::Grad))
+        .collect();
+    let mut o = outs(input, st);
+    let mut value_out = input
+        .bool()
+        .then(|| vec![sentinel::<T>(); len(input, v.len())]);
+    let mut lp = input
+        .bool()
+        .then(|| vec![sentinel::<T>(); len(input, rows)]);
+    let extra_ok = value_out.as_ref().is_none_or(|x| x.len() == v.len())
+        && lp.as_ref().is_none_or(|x| x.len() == rows);
+    let grads = LogProbGrads {
+        params: o.grads(),
+        value: value_out.as_deref_mut(),
+        log_prob: lp.as_deref_mut(),
+    };
+    let r = if log_space {
+        d.log_prob_x_backward(&v, &grad, grads)
+    } else {
+        d.log_prob_backward(&v, &grad, grads)
+    };
+    let shape_ok = o.lengths_ok
+        && extra_ok
+        && v.len() % k == 0
+        && rows % d.batch_rows() == 0
+        && grad.len() == rows;
+    if let Err(e) = r {
+        let mut all = o.all();
+        all.extend(value_out.as_deref());
+        all.extend(lp.as_deref());
+        check_err("log_prob backward", &e, &all);
+        assert!(
+            !(shape_ok && (from_sampler || !st.validated)),
+            "log_prob backward rejected {e:?}"
+        );
+        return;
+    }
+    assert!(shape_ok, "log_prob backward accepted a bad shape");
+    if !st.validated {
+        return;
+    }
+    if let Some(lp) = &lp {
+        check_no_nan("log_prob (backward)", lp);
+    }
+    if !st.in_range || !from_sampler || input.specials {
+        return;
+    }
+    if let Some(g) = &o.logits {
+        check_finite("grad logits (log_prob)", g);
+    }
+    if let Some(g) = &o.temperature {
+        check_finite("grad temperature (log_prob)", g);
+    }
+    if let Some(g) = &value_out {
+        check_no_nan("grad value", g);
+    }
+}
+
+fn row_kernels<T: Real + Float>(input: &mut Input) {
+    let which = input.byte() % 4;
+    let k = if input.byte() < 3 { 0 } else { input.k() };
+    let rows = input.upto((MAX_ELEMENTS / k.max(1)).min(64));
+    let exec = exec(input);
+    let n = len(input, rows * k);
+    let x: Vec<T> = (0..n).map(|_| input.real(Flavor::Logit)).collect();
+    let want = if which == 0 { rows } else { n };
+    let mut out = vec![sentinel::<T>(); len(input, want)];
+    let stream = Stream::new(input.u64(), input.u64());
+    let run = |exec: &Exec, out: &mut [T]| match which {
+        0 => logsumexp_rows(exec, &x, k, out),
+        1 => softmax_rows(exec, &x, k, out),
+        2 => log_softmax_rows(exec, &x, k, out),
+        _ => gumbel_rows(exec, stream, k, out),
+    };
+    let r = run(&exec, &mut out);
+    let shape_ok = k > 0
+        && if which == 3 {
+            out.len() % k == 0
+        } else {
+            n % k == 0 && out.len() == if which == 0 { n / k } else { n }
+        };
+    if let Err(e) = r {
+        check_err("row kernel", &e, &[&out]);
+        assert!(!shape_ok, "row kernel rejected a good call: {e:?}");
+        return;
+    }
+    assert!(shape_ok, "row kernel accepted a bad shape");
+    let mut again = vec![sentinel::<T>(); out.len()];
+    run(&scalar(), &mut again).unwrap();
+    assert!(same(&again, &out), "row kernel {which}: backend differs");
+    match which {
+        0 => {}
+        3 => check_finite("gumbel", &out),
+        _ => {
+            for (row, o) in x.chunks_exact(k).zip(out.chunks_exact(k)) {
+                let valid = row.iter().all(|v| !v.nan() && v.to_f() != f64::INFINITY)
+                    && row.iter().any(|v| v.to_f() != f64::NEG_INFINITY);
+                if valid {
+                    let m: Vec<bool> = row.iter().map(|v| v.to_f() == f64::NEG_INFINITY).collect();
+                    if which == 1 {
+                        check_simplex("softmax", o, &m);
+                    } else {
+                        check_log_simplex("log_softmax", o, &m, false);
+                    }
+                }
+            }
+        }
+    }
+}
