@@ -275,7 +275,9 @@ fn log_prob_identity<T: Fl>(c: &Case) -> Result<(), TestCaseError> {
 /// absolute rounding of subnormal results, and `|x' - x| <= C eps (A + G) /
 /// t` in log space (`C = 4`; worst seen 0.9 / 1.7 for y / x in f32, 0.8 /
 /// 0.8 in f64). Not bitwise: `logsumexp(v + c)` rounds differently from
-/// `logsumexp(v) + c`, even when `v + c` is exact.
+/// `logsumexp(v) + c`, even when `v + c` is exact. Measured in f64 over 200
+/// rows of K = 2..31: with `c = 1`, 92% of the normalised logits and 60% of
+/// the sample rows are bitwise equal; with `c = 100`, 6% and none.
 fn shift_invariance<T: Fl>(c: &Case, shift: f64) -> Result<(), TestCaseError> {
     let (k, n) = (c.k, c.rows());
     let shifted: Vec<f64> = c.logits.iter().map(|v| v + shift).collect();
