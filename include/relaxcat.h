@@ -184,7 +184,8 @@ extern "C" {
  *
  * `backend`: NULL for the default (the best the CPU has, or the
  * `RELAXCAT_FORCE_BACKEND` environment variable), or `"scalar"`,
- * `"portable"` or `"avx2"` (case-insensitive); an unknown name, or one this CPU cannot run,
+ * `"portable"`, `"avx2"` or `"avx512vl"` (case-insensitive); an unknown name, or one this
+ * CPU cannot run,
  * is `RELAXCAT_ERROR_INVALID_OPTION`.
  *
  * On success `*out` receives the new context; on error `*out` is not
@@ -222,8 +223,8 @@ relaxcat_status relaxcat_context_free(relaxcat_context *ctx);
 relaxcat_status relaxcat_context_threads(const relaxcat_context *ctx, size_t *out);
 
 /**
- * Writes the name of the context's SIMD backend (`"scalar"`, `"portable"`
- * or `"avx2"`) to `*out`. A NULL context reports the default backend.
+ * Writes the name of the context's SIMD backend (`"scalar"`, `"portable"`,
+ * `"avx2"` or `"avx512vl"`) to `*out`. A NULL context reports the default backend.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: the string is static;

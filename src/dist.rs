@@ -486,14 +486,14 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
         } else {
             "value"
         };
-        if value.len() % k != 0 {
+        if !value.len().is_multiple_of(k) {
             return Err(Error::shape(format!(
                 "{name} has {} elements, not a multiple of K = {k}",
                 value.len()
             )));
         }
         let n = value.len() / k;
-        if n % self.batch_rows != 0 {
+        if !n.is_multiple_of(self.batch_rows) {
             return Err(Error::shape(format!(
                 "{name} has {n} rows, not a multiple of the {} batch rows",
                 self.batch_rows

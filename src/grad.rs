@@ -124,13 +124,13 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     /// Rows of `S x B` in a buffer named `name` of `len` elements.
     fn sample_rows_of(&self, name: &str, len: usize) -> Result<Rows> {
         let k = self.k;
-        if len % k != 0 {
+        if !len.is_multiple_of(k) {
             return Err(Error::shape(format!(
                 "{name} has {len} elements, not a multiple of K = {k}"
             )));
         }
         let rows = len / k;
-        if rows % self.batch_rows != 0 {
+        if !rows.is_multiple_of(self.batch_rows) {
             return Err(Error::shape(format!(
                 "{name} has {rows} rows, not a multiple of the {} batch rows",
                 self.batch_rows
@@ -144,11 +144,10 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
 
     fn check_param_grads(&self, grads: &ParamGrads<'_, T>) -> Result<()> {
         let len = self.batch_rows * self.k;
-        if let Some(l) = &grads.logits {
-            if l.len() != len {
+        if let Some(l) = &grads.logits
+            && l.len() != len {
                 return Err(Error::length("logits gradient", l.len(), len));
             }
-        }
         if let Some(p) = &grads.probs {
             if self.param != Param::Probs {
                 return Err(Error::new(
@@ -163,15 +162,14 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
                 return Err(Error::length("probs gradient", p.out.len(), len));
             }
         }
-        if let Some(t) = &grads.temperature {
-            if t.len() != self.temperature.len() {
+        if let Some(t) = &grads.temperature
+            && t.len() != self.temperature.len() {
                 return Err(Error::length(
                     "temperature gradient",
                     t.len(),
                     self.temperature.len(),
                 ));
             }
-        }
         Ok(())
     }
 
@@ -579,16 +577,14 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
             value: grad_value,
             log_prob,
         } = grads;
-        if let Some(g) = &grad_value {
-            if g.len() != value.len() {
+        if let Some(g) = &grad_value
+            && g.len() != value.len() {
                 return Err(Error::length("value gradient", g.len(), value.len()));
             }
-        }
-        if let Some(lp) = &log_prob {
-            if lp.len() != rows {
+        if let Some(lp) = &log_prob
+            && lp.len() != rows {
                 return Err(Error::length("log_prob output", lp.len(), rows));
             }
-        }
         self.check_param_grads(&params)?;
         if self.validate {
             self.check_values(log_space, value)?;

@@ -12,7 +12,7 @@ fn rows_of<T>(name: &str, input: &[T], k: usize) -> Result<usize> {
     if k == 0 {
         return Err(Error::shape("K is 0; rows must have at least one element"));
     }
-    if input.len() % k != 0 {
+    if !input.len().is_multiple_of(k) {
         return Err(Error::shape(format!(
             "{name} has {} elements, not a multiple of K = {k}",
             input.len()

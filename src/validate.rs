@@ -14,8 +14,8 @@ pub(crate) fn temperature<T: Real>(t: &[T], batch_rows: usize, validate: bool) -
             t.len()
         )));
     }
-    if validate {
-        if let Some((row, &v)) = t
+    if validate
+        && let Some((row, &v)) = t
             .iter()
             .enumerate()
             .find(|(_, v)| !(v.is_finite() && **v > T::ZERO))
@@ -25,7 +25,6 @@ pub(crate) fn temperature<T: Real>(t: &[T], batch_rows: usize, validate: bool) -
                 format!("temperature: row {row} is {v:?}; temperatures must be finite and > 0"),
             ));
         }
-    }
     Ok(())
 }
 

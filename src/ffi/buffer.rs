@@ -134,7 +134,7 @@ fn check_ptr<P: RawPtr>(name: &str, ptr: P, len: usize) -> Result<()> {
             format!("{name} is NULL but must hold {len} elements"),
         ));
     }
-    if (addr as usize) % align_of::<P::Elem>() != 0 {
+    if !(addr as usize).is_multiple_of(align_of::<P::Elem>()) {
         return Err(Error::shape(format!(
             "{name} ({addr:p}) is not aligned to {} bytes",
             align_of::<P::Elem>()

@@ -48,7 +48,8 @@ pub(crate) fn exec_of(ctx: *const relaxcat_context) -> Exec {
 ///
 /// `backend`: NULL for the default (the best the CPU has, or the
 /// `RELAXCAT_FORCE_BACKEND` environment variable), or `"scalar"`,
-/// `"portable"` or `"avx2"` (case-insensitive); an unknown name, or one this CPU cannot run,
+/// `"portable"`, `"avx2"` or `"avx512vl"` (case-insensitive); an unknown name, or one this
+/// CPU cannot run,
 /// is `RELAXCAT_ERROR_INVALID_OPTION`.
 ///
 /// On success `*out` receives the new context; on error `*out` is not
@@ -135,8 +136,8 @@ pub unsafe extern "C" fn relaxcat_context_threads(
     })
 }
 
-/// Writes the name of the context's SIMD backend (`"scalar"`, `"portable"`
-/// or `"avx2"`) to `*out`. A NULL context reports the default backend.
+/// Writes the name of the context's SIMD backend (`"scalar"`, `"portable"`,
+/// `"avx2"` or `"avx512vl"`) to `*out`. A NULL context reports the default backend.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: the string is static;
@@ -154,7 +155,7 @@ pub unsafe extern "C" fn relaxcat_context_backend(
             "scalar" => c"scalar",
             "portable" => c"portable",
             "avx2" => c"avx2",
-            "avx512" => c"avx512",
+            "avx512vl" => c"avx512vl",
             _ => c"unknown",
         };
         // SAFETY: checked non-NULL and aligned.

@@ -1,12 +1,20 @@
 //! Choosing a backend once and entering it.
 //!
 //! The best backend the CPU has is detected on first use and cached in an
-//! atomic; `RELAXCAT_FORCE_BACKEND=scalar|portable|avx2` (read once) or an
+//! atomic; `RELAXCAT_FORCE_BACKEND=scalar|portable|avx2|avx512vl` (read once) or an
 //! explicit [`Backend`] in the execution options overrides it. A kernel is a
 //! value implementing [`Kernel`]; [`dispatch`] calls its generic `run` with
 //! the chosen backend's vector type, for AVX2 from inside a
 //! `#[target_feature(enable = "avx2,fma")]` function so that every
 //! `#[inline(always)]` method below it compiles to AVX2 code.
+//!
+//! On a CPU with AVX-512VL the same AVX2 kernels are entered through a
+//! function that also enables `avx512f,avx512vl`: the operations stay
+//! 256-bit and bit-identical, but the compiler may use EVEX encodings and
+//! 32 vector registers instead of 16, which removes the spills of the
+//! register-hungry kernels (exp, ln and the row state of eight xoshiro
+//! lanes live at once). Measured on AMD Zen 4: up to 10% faster, the speed
+//! of a `-C target-cpu=native` build.
 
 use super::{Real, Vector};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -21,6 +29,9 @@ pub enum Backend {
     Portable,
     /// Hand-written AVX2 + FMA, x86_64 only, selected at run time.
     Avx2,
+    /// The AVX2 kernels compiled with AVX-512F and AVX-512VL enabled (EVEX
+    /// encodings, 32 registers; the same 256-bit operations and bits).
+    Avx512vl,
 }
 
 const UNSET: u8 = 0;
@@ -28,7 +39,12 @@ static DEFAULT: AtomicU8 = AtomicU8::new(UNSET);
 
 impl Backend {
     /// Every backend, best last.
-    pub const ALL: [Backend; 3] = [Backend::Scalar, Backend::Portable, Backend::Avx2];
+    pub const ALL: [Backend; 4] = [
+        Backend::Scalar,
+        Backend::Portable,
+        Backend::Avx2,
+        Backend::Avx512vl,
+    ];
 
     /// The lower-case name used by `RELAXCAT_FORCE_BACKEND` and messages.
     pub fn name(self) -> &'static str {
@@ -36,6 +52,7 @@ impl Backend {
             Backend::Scalar => "scalar",
             Backend::Portable => "portable",
             Backend::Avx2 => "avx2",
+            Backend::Avx512vl => "avx512vl",
         }
     }
 
@@ -51,6 +68,7 @@ impl Backend {
         match self {
             Backend::Scalar | Backend::Portable => true,
             Backend::Avx2 => avx2_detected(),
+            Backend::Avx512vl => avx512vl_detected(),
         }
     }
 
@@ -72,7 +90,9 @@ impl Backend {
                     .ok()
                     .and_then(|s| Backend::from_name(&s))
                     .filter(|b| b.is_available());
-                let best = if avx2_detected() {
+                let best = if avx512vl_detected() {
+                    Backend::Avx512vl
+                } else if avx2_detected() {
                     Backend::Avx2
                 } else {
                     Backend::Portable
@@ -90,6 +110,7 @@ impl Backend {
             Backend::Scalar => 1,
             Backend::Portable => 2,
             Backend::Avx2 => 3,
+            Backend::Avx512vl => 4,
         }
     }
 
@@ -97,6 +118,7 @@ impl Backend {
         match code {
             1 => Backend::Scalar,
             3 => Backend::Avx2,
+            4 => Backend::Avx512vl,
             _ => Backend::Portable,
         }
     }
@@ -110,6 +132,18 @@ fn avx2_detected() -> bool {
 
 #[cfg(not(target_arch = "x86_64"))]
 fn avx2_detected() -> bool {
+    false
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx512vl_detected() -> bool {
+    avx2_detected()
+        && std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512vl")
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn avx512vl_detected() -> bool {
     false
 }
 
@@ -133,6 +167,11 @@ pub fn dispatch<T: Real, K: Kernel<T>>(backend: Backend, kernel: K) -> K::Output
             // SAFETY: the CPU has AVX2 and FMA (checked just above).
             unsafe { run_avx2::<T, K>(kernel) }
         }
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512vl if avx512vl_detected() => {
+            // SAFETY: the CPU has AVX2, FMA, AVX-512F and AVX-512VL.
+            unsafe { run_avx512vl::<T, K>(kernel) }
+        }
         _ => kernel.run::<T::Portable>(),
     }
 }
@@ -140,5 +179,12 @@ pub fn dispatch<T: Real, K: Kernel<T>>(backend: Backend, kernel: K) -> K::Output
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn run_avx2<T: Real, K: Kernel<T>>(kernel: K) -> K::Output {
+    kernel.run::<T::Avx2>()
+}
+
+/// The AVX2 kernels with AVX-512F/VL also enabled (see the module docs).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,avx512f,avx512vl")]
+fn run_avx512vl<T: Real, K: Kernel<T>>(kernel: K) -> K::Output {
     kernel.run::<T::Avx2>()
 }
