@@ -145,9 +145,10 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     fn check_param_grads(&self, grads: &ParamGrads<'_, T>) -> Result<()> {
         let len = self.batch_rows * self.k;
         if let Some(l) = &grads.logits
-            && l.len() != len {
-                return Err(Error::length("logits gradient", l.len(), len));
-            }
+            && l.len() != len
+        {
+            return Err(Error::length("logits gradient", l.len(), len));
+        }
         if let Some(p) = &grads.probs {
             if self.param != Param::Probs {
                 return Err(Error::new(
@@ -163,13 +164,14 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
             }
         }
         if let Some(t) = &grads.temperature
-            && t.len() != self.temperature.len() {
-                return Err(Error::length(
-                    "temperature gradient",
-                    t.len(),
-                    self.temperature.len(),
-                ));
-            }
+            && t.len() != self.temperature.len()
+        {
+            return Err(Error::length(
+                "temperature gradient",
+                t.len(),
+                self.temperature.len(),
+            ));
+        }
         Ok(())
     }
 
@@ -578,13 +580,15 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
             log_prob,
         } = grads;
         if let Some(g) = &grad_value
-            && g.len() != value.len() {
-                return Err(Error::length("value gradient", g.len(), value.len()));
-            }
+            && g.len() != value.len()
+        {
+            return Err(Error::length("value gradient", g.len(), value.len()));
+        }
         if let Some(lp) = &log_prob
-            && lp.len() != rows {
-                return Err(Error::length("log_prob output", lp.len(), rows));
-            }
+            && lp.len() != rows
+        {
+            return Err(Error::length("log_prob output", lp.len(), rows));
+        }
         self.check_param_grads(&params)?;
         if self.validate {
             self.check_values(log_space, value)?;

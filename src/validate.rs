@@ -19,12 +19,12 @@ pub(crate) fn temperature<T: Real>(t: &[T], batch_rows: usize, validate: bool) -
             .iter()
             .enumerate()
             .find(|(_, v)| !(v.is_finite() && **v > T::ZERO))
-        {
-            return Err(Error::new(
-                ErrorKind::InvalidTemperature,
-                format!("temperature: row {row} is {v:?}; temperatures must be finite and > 0"),
-            ));
-        }
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidTemperature,
+            format!("temperature: row {row} is {v:?}; temperatures must be finite and > 0"),
+        ));
+    }
     Ok(())
 }
 
