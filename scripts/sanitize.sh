@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The Rust test suite under AddressSanitizer (with LeakSanitizer, on by
+# default with ASan on Linux), debug assertions and overflow checks, on a
+# nightly toolchain. Rust has no UndefinedBehaviourSanitizer: ASan plus the
+# standard library's debug assertions (checked unsafe preconditions:
+# alignment, non-overlap, slice bounds in from_raw_parts) and overflow
+# checks are what exists.
+#
+#   scripts/sanitize.sh            # about 6 minutes on 2 cores, cold
+#
+# Toolchain: `+nightly` when rustup has one, else the stable toolchain with
+# RUSTC_BOOTSTRAP=1 (it ships the ASan runtime, librustc-stable_rt.asan.a).
+# -Zbuild-std (the standard library rebuilt with ASan, so its own memory
+# accesses are checked too) needs the rust-src component: the script adds
+# it with rustup when missing, and runs without -Zbuild-std (our code and
+# the crates it uses instrumented, std not) when that fails.
+#
+# What runs: the unit tests and every integration test, in the release
+# profile (unoptimised code under ASan is ~30x slower) with
+# -Cdebug-assertions -Coverflow-checks. Skipped, and why:
+#   - the exhaustive f32 sweeps of tests/math_accuracy.rs (every f32 input,
+#     ~2 billion evaluations per backend: pure arithmetic on registers, no
+#     memory access ASan could check, and tens of minutes under it);
+#   - tests/symbols.rs (checks the cdylib's exported symbols: an ASan build
+#     exports the sanitizer runtime's, which is what ASan does, not a bug);
+#   - tests/header.rs (regenerates the header and compiles it with cc: no
+#     relaxcat code runs);
+#   - doctests (rustdoc would need the same flags and a build-std sysroot;
+#     the same code paths run in the unit tests).
+# Environment: CARGO_TARGET_DIR defaults to target/sanitize so the shared
+# release build is not invalidated; SANITIZE_EXTRA_SKIP adds --skip filters.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+host=x86_64-unknown-linux-gnu
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR_SANITIZE:-$PWD/target/sanitize}"
+
+if cargo +nightly --version >/dev/null 2>&1; then
+    toolchain=(+nightly)
+    channel=nightly
+else
+    echo "sanitize: no nightly toolchain; using stable with RUSTC_BOOTSTRAP=1"
+    toolchain=()
+    channel=stable
+    export RUSTC_BOOTSTRAP=1
+fi
+sysroot=$(rustc "${toolchain[@]}" --print sysroot)
+if [ ! -d "$sysroot/lib/rustlib/src/rust/library" ]; then
+    rustup component add rust-src --toolchain "$(basename "$sysroot")" >/dev/null 2>&1 || true
+fi
+build_std=()
+if [ -d "$sysroot/lib/rustlib/src/rust/library" ]; then
+    build_std=(-Zbuild-std)
+else
+    echo "sanitize: rust-src unavailable for $channel; std itself is not instrumented"
+fi
+
+export RUSTFLAGS="-Zsanitizer=address -Cdebug-assertions=on -Coverflow-checks=on -Cforce-frame-pointers=yes"
+# The sanitizer build is throw-away: trade the release profile's single
+# codegen unit (for speed of the kernels) for a faster build.
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+export CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
+# Fail on any report; leaks included. halt_on_error keeps the first report.
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1"
+# Keep the statistical tests at their default sizes; threads: 2 cores.
+export RUST_TEST_THREADS="${RUST_TEST_THREADS:-2}"
+
+skips=(
+    --skip every_input
+    --skip every_positive_input
+)
+# shellcheck disable=SC2206
+skips+=(${SANITIZE_EXTRA_SKIP:-})
+
+tests=()
+for f in tests/*.rs; do
+    name=$(basename "$f" .rs)
+    case "$name" in
+        symbols | header) ;;
+        *) tests+=(--test "$name") ;;
+    esac
+done
+
+echo "sanitize: cargo ${toolchain[*]} test ${build_std[*]} --target $host (ASan)"
+cargo "${toolchain[@]}" test "${build_std[@]}" --release --target "$host" \
+    --lib "${tests[@]}" -- "${skips[@]}"
+
+# The C ABI's unit tests again on the scalar and portable backends (the
+# suite above picks AVX2 on this machine): the gather/scatter and tail
+# paths differ per backend.
+for backend in scalar portable; do
+    echo "sanitize: C ABI and kernel unit tests with RELAXCAT_FORCE_BACKEND=$backend"
+    RELAXCAT_FORCE_BACKEND=$backend cargo "${toolchain[@]}" test "${build_std[@]}" \
+        --release --target "$host" --lib -- "${skips[@]}"
+done
+echo "sanitize: no AddressSanitizer report"
