@@ -137,3 +137,45 @@ fn exported_symbols_are_exactly_the_header_functions() {
         exported.len()
     );
 }
+
+/// Every SIMD intrinsic is inlined into the kernels. An intrinsic left out
+/// of line is compiled without the AVX2 target features of the kernel that
+/// calls it, and every vector operation becomes a function call (10-20x
+/// slower); it happens when a closure full of intrinsics is passed to a
+/// generic std function such as `<[T; N]>::map` that the compiler does not
+/// inline (see `simd::map8`). The library's own symbol table (release
+/// builds keep it) must therefore name no `core::core_arch` function but
+/// the CPU-feature probe `_xgetbv` of std's `is_x86_feature_detected!`.
+#[test]
+fn no_simd_intrinsic_is_left_out_of_line() {
+    let lib = library();
+    let output = match Command::new("nm")
+        .args(["-C", "--defined-only"])
+        .arg(&lib)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) => {
+            eprintln!("skipped: cannot run nm ({e}); install binutils");
+            return;
+        }
+    };
+    assert!(output.status.success(), "nm failed on {}", lib.display());
+    let text = String::from_utf8_lossy(&output.stdout);
+    let own = text.lines().filter(|l| l.contains("relaxcat::")).count();
+    assert!(
+        own > 100,
+        "{} has only {own} relaxcat:: symbols: stripped? this test needs the symbol table",
+        lib.display()
+    );
+    let out_of_line: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("core::core_arch::") && !l.contains("_xgetbv"))
+        .collect();
+    assert!(
+        out_of_line.is_empty(),
+        "intrinsics compiled out of line in {}:\n{}",
+        lib.display(),
+        out_of_line.join("\n")
+    );
+}

@@ -11,7 +11,9 @@ use super::sample::{
     scale_row,
 };
 use crate::rng::RowRng;
-use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8, tree_add8, tree_max8};
+use crate::simd::{
+    Kernel, LANES, Real, Vector, map8, reduce_add8, reduce_max8, tree_add8, tree_max8,
+};
 
 /// Which row-to-row map a [`RowMap`] applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +91,8 @@ impl<T: Real> Kernel<T> for LogSumExpRows<'_, T> {
                 }
                 let cols = V::transpose8(rows_v);
                 let m = tree_max8(cols);
-                let e = cols.map(
+                let e = map8(
+                    cols,
                     #[inline(always)]
                     |c| T::exp_v(c.sub(m)),
                 );
@@ -399,7 +402,11 @@ impl<T: Real> DensityRows<'_, T> {
                     &mut buf[r * padded..(r + 1) * padded],
                 );
             }
-            let s_max = reduce_max8(a.map(|a| a.s_max));
+            let s_max = reduce_max8(map8(
+                a,
+                #[inline(always)]
+                |a| a.s_max,
+            ));
             let m = s_max.to_array();
             let mut pb = [PassB {
                 exp_sum: zero,
@@ -412,8 +419,16 @@ impl<T: Real> DensityRows<'_, T> {
                 }
             }
             let reduced = PassB {
-                exp_sum: reduce_add8(pb.map(|b| b.exp_sum)),
-                shifted_sum: reduce_add8(pb.map(|b| b.shifted_sum)),
+                exp_sum: reduce_add8(map8(
+                    pb,
+                    #[inline(always)]
+                    |b| b.exp_sum,
+                )),
+                shifted_sum: reduce_add8(map8(
+                    pb,
+                    #[inline(always)]
+                    |b| b.shifted_sum,
+                )),
                 count: zero,
             };
             let mut log_norm = [T::ZERO; LANES];
@@ -424,8 +439,16 @@ impl<T: Real> DensityRows<'_, T> {
             }
             let lp = finish8::<V, LOG_SPACE>(
                 s_max,
-                reduce_add8(a.map(|a| a.ly_sum)),
-                reduce_add8(a.map(|a| a.masked_mass)),
+                reduce_add8(map8(
+                    a,
+                    #[inline(always)]
+                    |a| a.ly_sum,
+                )),
+                reduce_add8(map8(
+                    a,
+                    #[inline(always)]
+                    |a| a.masked_mass,
+                )),
                 reduced,
                 V::load(&log_norm),
                 V::load(&unmasked),
@@ -433,8 +456,18 @@ impl<T: Real> DensityRows<'_, T> {
             .to_array();
             self.out[g0..g0 + n].copy_from_slice(&lp[..n]);
             if VALIDATE {
-                let bad = reduce_add8(a.map(|a| a.bad)).to_array();
-                let total = reduce_add8(a.map(|a| a.total)).to_array();
+                let bad = reduce_add8(map8(
+                    a,
+                    #[inline(always)]
+                    |a| a.bad,
+                ))
+                .to_array();
+                let total = reduce_add8(map8(
+                    a,
+                    #[inline(always)]
+                    |a| a.total,
+                ))
+                .to_array();
                 for r in 0..n {
                     self.totals[g0 + r] = if bad[r] > T::ZERO { T::NAN } else { total[r] };
                 }

@@ -22,7 +22,7 @@
 //! uniforms, masked or not, which keeps rows independent of each other.
 
 use super::rowops::{map_in_place, map_in_place_sum_vec, sum_map_vec};
-use crate::simd::{LANES, Real, Vector};
+use crate::simd::{LANES, Real, Vector, map8};
 
 /// Which sample a row kernel writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,23 +152,27 @@ pub fn finish_short_rows<V: Vector>(
     let m = crate::simd::tree_max8(cols);
     let zero = V::splat(V::Elem::ZERO);
     if kind == SampleKind::Log {
-        let e = cols.map(
+        let e = map8(
+            cols,
             #[inline(always)]
             |c| V::Elem::exp_v(c.sub(m)),
         );
         let ln_s = V::Elem::ln_normal_v(crate::simd::tree_add8(e));
-        let x = cols.map(
+        let x = map8(
+            cols,
             #[inline(always)]
             |c| c.sub(m).sub(ln_s),
         );
         return (V::transpose8(x), [zero; LANES]);
     }
-    let e = cols.map(
+    let e = map8(
+        cols,
         #[inline(always)]
         |c| V::Elem::exp_v(c.sub(m)),
     );
     let inv = V::splat(V::Elem::ONE).div(crate::simd::tree_add8(e));
-    let y = e.map(
+    let y = map8(
+        e,
         #[inline(always)]
         |e| e.mul(inv),
     );

@@ -118,6 +118,7 @@ impl RngLanes for Avx2Lanes {
         out
     }
 
+    #[inline(always)]
     fn skip(&mut self, steps: u64) {
         self.pending = None;
         for _ in 0..steps {
@@ -125,6 +126,7 @@ impl RngLanes for Avx2Lanes {
         }
     }
 
+    #[inline(always)]
     fn skip_half(&mut self) {
         self.pending = None;
         self.next_half();
@@ -258,7 +260,11 @@ impl Vector for Avx2F32 {
         // SAFETY: see `splat`. The usual unpack / shuffle / 128-bit permute
         // transpose.
         unsafe {
-            let r = v.map(|x| x.0);
+            let r = super::map8(
+                v,
+                #[inline(always)]
+                |x| x.0,
+            );
             let t0 = _mm256_unpacklo_ps(r[0], r[1]);
             let t1 = _mm256_unpackhi_ps(r[0], r[1]);
             let t2 = _mm256_unpacklo_ps(r[2], r[3]);

@@ -97,7 +97,11 @@ const LN_POLY_F64: [f64; 7] = [
 /// (Horner), which keeps more vectors in flight.
 #[inline(always)]
 fn estrin<V: Vector, const N: usize>(x: V, coefficients: &[V::Elem; N]) -> V {
-    let mut terms: [V; N] = core::array::from_fn(|i| V::splat(coefficients[N - 1 - i]));
+    // A plain loop, not `core::array::from_fn` (see `map8`).
+    let mut terms = [x; N];
+    for (i, term) in terms.iter_mut().enumerate() {
+        *term = V::splat(coefficients[N - 1 - i]);
+    }
     let mut n = N;
     let mut power = x;
     while n > 1 {

@@ -237,6 +237,28 @@ pub fn reduce_add8<V: Vector>(v: [V; LANES]) -> V {
     tree_add8(V::transpose8(v))
 }
 
+/// `[f(a[0]), ..., f(a[7])]`, always inlined. Kernels use this instead of
+/// `<[T; N]>::map` (and `core::array::from_fn`): those are ordinary generic
+/// functions the compiler may leave out of line, and a closure inlined into
+/// an out-of-line `map` is compiled without the caller's target features,
+/// so every intrinsic in it becomes a call (seen: 10x slower under the
+/// `avx512vl` entry). `tests/symbols.rs` checks no intrinsic is left out of
+/// line. Pass `f` as an `#[inline(always)]` closure.
+#[inline(always)]
+pub fn map8<A: Copy, B>(a: [A; LANES], f: impl Fn(A) -> B) -> [B; LANES] {
+    const _: () = assert!(LANES == 8);
+    [
+        f(a[0]),
+        f(a[1]),
+        f(a[2]),
+        f(a[3]),
+        f(a[4]),
+        f(a[5]),
+        f(a[6]),
+        f(a[7]),
+    ]
+}
+
 /// `((t0+t4)+(t2+t6)) + ((t1+t5)+(t3+t7))` lanewise: the reduction tree of
 /// [`Vector::reduce_add`] applied across eight vectors.
 #[inline(always)]
