@@ -45,6 +45,7 @@ static CONTEXTS: LazyLock<Contexts> = LazyLock::new(|| {
         (1, c"scalar"),
         (1, c"portable"),
         (1, c"avx2"),
+        (1, c"avx512vl"),
         (2, c"scalar"),
     ] {
         let mut ctx = null_mut();
@@ -290,6 +291,10 @@ struct Dist<T> {
     temperature: Vec<T>,
     /// Built with validation on.
     validated: bool,
+    /// Valid parameters (validated, or valid anyway): the forms and
+    /// backends agree bit for bit. Invalid, unvalidated parameters give
+    /// unspecified numbers (src/validate.rs), which need not agree.
+    valid: bool,
     /// Parameters where finite results are promised.
     in_range: bool,
     /// Per parameter element: masked (normalised logit `-inf`).
@@ -513,12 +518,14 @@ fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Opt
         return None;
     }
     let in_range = validated && in_range(&t, (!use_probs).then_some(&given[..]));
+    let valid = validated || (temperatures_valid(&t) && values_ok);
     let mut d = Dist {
         handle: out,
         b,
         k,
         temperature: t,
         validated,
+        valid,
         in_range,
         masked: vec![],
         probs_given: use_probs.then_some(given),
@@ -744,7 +751,7 @@ fn check_samples<T: Real>(
         if let Some(s) = soft_at {
             let row = outs[s].row(i);
             assert!(
-                same(row, r),
+                !d.valid || same(row, r),
                 "soft row {i} differs from rsample_rows: {row:?} vs {r:?}"
             );
             if d.validated {
@@ -754,7 +761,7 @@ fn check_samples<T: Real>(
         if let Some(l) = log_at {
             let row = outs[l].row(i);
             assert!(
-                same(row, lr),
+                !d.valid || same(row, lr),
                 "log row {i} differs from rsample_log_rows: {row:?} vs {lr:?}"
             );
             if d.validated {
@@ -762,7 +769,9 @@ fn check_samples<T: Real>(
             }
         }
         if let Some(h) = hard_at {
-            check_one_hot("hard sample", outs[h].row(i), r);
+            if d.valid {
+                check_one_hot("hard sample", outs[h].row(i), r);
+            }
         }
     }
     *sample = Some(Sample {
@@ -1369,6 +1378,7 @@ fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
         k: d.k,
         temperature: vec![],
         validated: d.validated,
+        valid: d.valid,
         in_range: d.in_range,
         masked: vec![],
         probs_given: None,
@@ -1376,7 +1386,7 @@ fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
     };
     let b = reference(api, &copy, seed, 0, 0..rows, false);
     assert!(
-        same(&a.0, &b.0) && same(&a.1, &b.1),
+        !d.valid || (same(&a.0, &b.0) && same(&a.1, &b.1)),
         "copy on another context differs"
     );
     // SAFETY: from with_context, freed once.
@@ -1593,7 +1603,13 @@ fn context_ops(input: &mut Input) {
             assert_eq!(t, threads);
             assert_eq!(relaxcat_context_backend(ctx, &mut b), OK);
             let b = CStr::from_ptr(b).to_str().unwrap();
-            assert!(["scalar", "portable", "avx2"].contains(&b), "backend {b}");
+            // The ABI may add backend names; each is a lower-case word.
+            assert!(
+                !b.is_empty()
+                    && b.bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "backend {b:?}"
+            );
             assert_eq!(relaxcat_context_free(ctx), OK);
         }
     } else {
