@@ -62,9 +62,9 @@ for t in $targets; do
     echo "fuzz: $t for ${seconds}s from fuzz/corpus/$t"
     # The first corpus directory receives new inputs; the committed one is
     # only read (every file in it, regression inputs included, runs first).
-    cargo "${toolchain[@]}" fuzz run "${build[@]}" "$t" "$scratch/$t" "fuzz/corpus/$t" -- \
+    cargo "${toolchain[@]}" fuzz run "${build[@]}" "$t" "$scratch/$t" "$PWD/fuzz/corpus/$t" -- \
         -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
-        -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" 2>&1 |
+        -print_final_stats=1 -artifact_prefix="$PWD/fuzz/artifacts/$t/" 2>&1 |
         grep -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse)' || {
         echo "fuzz: $t failed; inputs under fuzz/artifacts/$t/" >&2
         exit 1
