@@ -279,7 +279,7 @@ fn cases<T: Fl>() -> Vec<Case> {
     let d = T::DENORM_MIN;
     let sub = T::MIN_NORMAL / 16.0;
     let subnormal = vec![0.5, sub, 0.5, 3.0 * d, 0.0, d, 2.0 * d, sub, 0.0, 5.0 * d];
-    let wide: Vec<f64> = (0..1_000_000)
+    let wide: Vec<f64> = (0..1_000_000u64)
         .map(|j| ((j * 7919) % 1000) as f64 / 250.0 - 2.0)
         .collect();
     vec![
