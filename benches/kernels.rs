@@ -135,10 +135,12 @@ enum Kernel {
     LogSumExp,
     Softmax,
     Gumbel,
+    BuildLogits,
+    BuildProbs,
 }
 
 impl Kernel {
-    const ALL: [Kernel; 9] = [
+    const ALL: [Kernel; 11] = [
         Kernel::Rsample,
         Kernel::RsampleHard,
         Kernel::RsampleLog,
@@ -148,6 +150,8 @@ impl Kernel {
         Kernel::LogSumExp,
         Kernel::Softmax,
         Kernel::Gumbel,
+        Kernel::BuildLogits,
+        Kernel::BuildProbs,
     ];
 
     fn name(self) -> &'static str {
@@ -161,6 +165,8 @@ impl Kernel {
             Kernel::LogSumExp => "logsumexp_rows",
             Kernel::Softmax => "softmax_rows",
             Kernel::Gumbel => "gumbel_rows",
+            Kernel::BuildLogits => "build_logits",
+            Kernel::BuildProbs => "build_probs",
         }
     }
 }
@@ -204,6 +210,14 @@ impl<T: BenchFloat> Setup<T> {
             _ => n,
         };
         let hard = vec![T::of(0.0); if kernel == Kernel::RsampleHard { n } else { 0 }];
+        // build_probs starts from the softmax of the logits.
+        let logits = if kernel == Kernel::BuildProbs {
+            let mut probs = vec![T::of(0.0); n];
+            relaxcat::softmax_rows(exec, &logits, k, &mut probs).unwrap();
+            probs
+        } else {
+            logits
+        };
         Setup {
             logits,
             dist,
@@ -236,6 +250,21 @@ impl<T: BenchFloat> Setup<T> {
             }
             (Kernel::Gumbel, _) => {
                 relaxcat::gumbel_rows(exec, Stream::new(SEED, 0), k, out).unwrap()
+            }
+            // Construction as a user calls it: validation on, fresh
+            // parameter buffers (so allocation is part of the cost).
+            (Kernel::BuildLogits | Kernel::BuildProbs, _) => {
+                let temperature = [T::of(TEMPERATURE)];
+                let builder = RelaxedOneHotCategorical::<T>::builder(k)
+                    .temperature(&temperature)
+                    .exec(exec.clone());
+                let params = black_box(&self.logits[..]);
+                let builder = if kernel == Kernel::BuildProbs {
+                    builder.probs(params)
+                } else {
+                    builder.logits(params)
+                };
+                black_box(builder.build().unwrap());
             }
             _ => unreachable!("sampling and density kernels have a distribution"),
         }
