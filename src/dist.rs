@@ -9,10 +9,11 @@
 //! unmasked categories and `lgamma(K') + (K'-1) ln t`.
 
 use crate::error::{Error, ErrorKind, Result, checked_product};
-use crate::kernels::batch::{DensityRows, RowMap, RowMapKind, SampleRows};
+use crate::kernels::batch::{DensityRows, SampleRows};
 use crate::kernels::density::ln_gamma_count;
+use crate::kernels::params::{FLAGGED_ROW, ParamInput, ParamRows};
 use crate::kernels::sample::SampleKind;
-use crate::par::{Exec, RowSplit, run_rows};
+use crate::par::{Exec, RowSplit, Slices, run_row_parts, run_rows};
 use crate::rng::{Generator, Stream, rows_per_block};
 use crate::simd::dispatch::dispatch;
 use crate::{Float, validate};
@@ -127,26 +128,62 @@ impl<'a, T: Float> Builder<'a, T> {
         }
         let batch_rows = values.len() / k;
         validate::temperature(self.temperature, batch_rows, self.validate)?;
-        if self.validate {
-            match param {
-                Param::Probs => validate::probs(values, k)?,
-                Param::Logits => validate::logits(values, k)?,
-            }
-        }
 
+        // Normalised logits, probs and unmasked counts in one kernel, which
+        // flags every row the parameter rules reject (see kernels::params).
         let mut logits = vec![T::ZERO; values.len()];
         let mut probs = vec![T::ZERO; values.len()];
-        let (to_logits, to_probs) = match param {
-            Param::Probs => (RowMapKind::ProbsToLogits, RowMapKind::NormaliseProbs),
-            Param::Logits => (RowMapKind::LogSoftmax, RowMapKind::Softmax),
+        let mut unmasked = vec![0usize; batch_rows];
+        let kind = match param {
+            Param::Probs => ParamInput::Probs,
+            Param::Logits => ParamInput::Logits,
         };
-        row_map(&self.exec, to_logits, values, k, &mut logits);
-        row_map(&self.exec, to_probs, values, k, &mut probs);
-
-        let unmasked: Vec<usize> = logits
-            .chunks_exact(k)
-            .map(|r| r.iter().filter(|&&l| l > T::NEG_INFINITY).count())
-            .collect();
+        let split = RowSplit {
+            rows: batch_rows,
+            row_elements: k,
+            first_stream_row: 0,
+            block_rows: 1,
+        };
+        let outputs = (
+            Slices([&mut logits[..], &mut probs[..]], [k, k]),
+            Slices([&mut unmasked[..]], [1]),
+        );
+        run_row_parts(
+            &self.exec,
+            split,
+            outputs,
+            |rows, (Slices([logits, probs], _), Slices([unmasked], _))| {
+                dispatch(
+                    self.exec.backend(),
+                    ParamRows {
+                        kind,
+                        input: &values[rows.start * k..rows.end * k],
+                        logits,
+                        probs,
+                        unmasked,
+                        k,
+                    },
+                )
+            },
+        );
+        if unmasked.contains(&FLAGGED_ROW) {
+            // The scalar checks name the first bad row and category.
+            if self.validate {
+                match param {
+                    Param::Probs => validate::probs(values, k)?,
+                    Param::Logits => validate::logits(values, k)?,
+                }
+            }
+            // Validation off, or a probs row near overflow that passed.
+            for (row, count) in unmasked.iter_mut().enumerate() {
+                if *count == FLAGGED_ROW {
+                    *count = logits[row * k..(row + 1) * k]
+                        .iter()
+                        .filter(|&&l| l > T::NEG_INFINITY)
+                        .count();
+                }
+            }
+        }
         let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
         // Rows almost always share K' (and often t): remember the last
         // lgamma and ln t instead of recomputing them per row.
@@ -185,28 +222,6 @@ impl<'a, T: Float> Builder<'a, T> {
             exec: self.exec,
         })
     }
-}
-
-/// Runs a row map over `B x K` rows.
-fn row_map<T: Float>(exec: &Exec, kind: RowMapKind, input: &[T], k: usize, out: &mut [T]) {
-    let split = RowSplit {
-        rows: input.len() / k,
-        row_elements: k,
-        first_stream_row: 0,
-        block_rows: 1,
-    };
-    run_rows(exec, split, [out], [k], |rows, [out]| {
-        let input = &input[rows.start * k..rows.end * k];
-        dispatch(
-            exec.backend(),
-            RowMap {
-                kind,
-                input,
-                out,
-                k,
-            },
-        )
-    });
 }
 
 impl<T: Float> RelaxedOneHotCategorical<T> {

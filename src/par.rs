@@ -161,6 +161,38 @@ impl RowSplit {
     }
 }
 
+/// Per-row outputs that can be cut at a row boundary, so that each task
+/// gets the outputs of its own rows.
+pub(crate) trait RowParts: Send + Sized {
+    /// The outputs of the first `rows` rows, and those of the rest.
+    fn split_rows(self, rows: usize) -> (Self, Self);
+}
+
+/// Output slices of one element type, slice `i` with `.1[i]` elements per
+/// row.
+pub(crate) struct Slices<'a, T, const N: usize>(pub [&'a mut [T]; N], pub [usize; N]);
+
+impl<T: Send, const N: usize> RowParts for Slices<'_, T, N> {
+    fn split_rows(self, rows: usize) -> (Self, Self) {
+        let Slices(mut rest, widths) = self;
+        let head = core::array::from_fn(|j| {
+            let (head, tail) = core::mem::take(&mut rest[j]).split_at_mut(rows * widths[j]);
+            rest[j] = tail;
+            head
+        });
+        (Slices(head, widths), Slices(rest, widths))
+    }
+}
+
+/// Outputs of two element types (e.g. values and per-row counts).
+impl<A: RowParts, B: RowParts> RowParts for (A, B) {
+    fn split_rows(self, rows: usize) -> (Self, Self) {
+        let (a_head, a_rest) = self.0.split_rows(rows);
+        let (b_head, b_rest) = self.1.split_rows(rows);
+        ((a_head, b_head), (a_rest, b_rest))
+    }
+}
+
 /// Runs `task(rows, outs)` over the call's rows, where `outs[i]` is the part
 /// of `outputs[i]` (with `widths[i]` elements per row) for those rows.
 pub(crate) fn run_rows<T: Send, const N: usize>(
@@ -169,6 +201,22 @@ pub(crate) fn run_rows<T: Send, const N: usize>(
     outputs: [&mut [T]; N],
     widths: [usize; N],
     task: impl Fn(Range<usize>, [&mut [T]; N]) + Sync,
+) {
+    run_row_parts(
+        exec,
+        split,
+        Slices(outputs, widths),
+        |rows, Slices(outs, _)| task(rows, outs),
+    );
+}
+
+/// [`run_rows`] over any [`RowParts`]: `task(rows, parts)` gets the parts
+/// of `outputs` for its rows.
+pub(crate) fn run_row_parts<P: RowParts>(
+    exec: &Exec,
+    split: RowSplit,
+    outputs: P,
+    task: impl Fn(Range<usize>, P) + Sync,
 ) {
     let total = split.rows.saturating_mul(split.row_elements);
     if exec.is_serial() || total < PARALLEL_MIN_ELEMENTS {
@@ -184,14 +232,8 @@ pub(crate) fn run_rows<T: Send, const N: usize>(
     let mut rest = outputs;
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(split.rows);
-        let rows = end - start;
-        let mut mine: [&mut [T]; N] = core::array::from_fn(|_| <&mut [T]>::default());
-        for j in 0..N {
-            let taken = core::mem::take(&mut rest[j]);
-            let (head, tail) = taken.split_at_mut(rows * widths[j]);
-            mine[j] = head;
-            rest[j] = tail;
-        }
+        let (mine, tail) = rest.split_rows(end - start);
+        rest = tail;
         tasks.push((start..end, mine));
     }
     let run = || {

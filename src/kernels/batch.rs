@@ -3,7 +3,7 @@
 //! loops over the rows with the row kernels.
 
 use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a, pass_b};
-use super::logsumexp::{log_softmax_row, normalise_probs_row, probs_to_logits_row, softmax_row};
+use super::logsumexp::{log_softmax_row, softmax_row};
 use super::rowops::max_vec;
 use super::sample::{
     SampleKind, argmax8, exp_shift_row, exp_shift_sum, finish_short_rows, group_rows, gumbel,
@@ -22,10 +22,6 @@ pub enum RowMapKind {
     Softmax,
     /// `log_softmax`.
     LogSoftmax,
-    /// `p / sum p`, for a probs row.
-    NormaliseProbs,
-    /// `ln p - ln sum p`, for a probs row (exact for subnormal `p`).
-    ProbsToLogits,
 }
 
 /// `out` row `i` = softmax (or log_softmax) of `input` row `i`.
@@ -52,8 +48,6 @@ impl<T: Real> Kernel<T> for RowMap<'_, T> {
             match self.kind {
                 RowMapKind::Softmax => softmax_row::<V>(row, out),
                 RowMapKind::LogSoftmax => log_softmax_row::<V>(row, out),
-                RowMapKind::NormaliseProbs => normalise_probs_row::<V>(row, out),
-                RowMapKind::ProbsToLogits => probs_to_logits_row::<V>(row, out),
             }
         }
     }

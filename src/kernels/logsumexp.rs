@@ -66,38 +66,3 @@ pub fn log_softmax_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
         |v| v.sub(mv).sub(ln_s),
     );
 }
-
-/// `out = p / sum p` for a row of probabilities.
-#[inline(always)]
-pub fn normalise_probs_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
-    let s = V::splat(sum_map::<V>(
-        row,
-        V::Elem::ZERO,
-        #[inline(always)]
-        |p| p,
-    ));
-    map_into::<V>(
-        row,
-        out,
-        #[inline(always)]
-        |p| p.div(s),
-    );
-}
-
-/// `out = ln p - ln sum p` for a row of probabilities (`ln 0 = -inf`).
-#[inline(always)]
-pub fn probs_to_logits_row<V: Vector>(row: &[V::Elem], out: &mut [V::Elem]) {
-    let s = sum_map::<V>(
-        row,
-        V::Elem::ZERO,
-        #[inline(always)]
-        |p| p,
-    );
-    let ln_s = V::splat(ln_scalar::<V>(s));
-    map_into::<V>(
-        row,
-        out,
-        #[inline(always)]
-        |p| V::Elem::ln_v(p).sub(ln_s),
-    );
-}

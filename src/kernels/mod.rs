@@ -11,5 +11,6 @@ pub mod density;
 pub mod grad;
 pub mod grad_batch;
 pub mod logsumexp;
+pub mod params;
 pub mod rowops;
 pub mod sample;

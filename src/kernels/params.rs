@@ -1,0 +1,374 @@
+//! A distribution's parameters from what the user gave, in one kernel: the
+//! normalised logits and the probabilities are written together, the
+//! unmasked categories counted and the rows validation must reject flagged,
+//! in three passes over a logits row (two over a probs row) where separate
+//! softmax, log_softmax, count and validation passes took eight.
+//!
+//! ```text
+//! from logits x:  m = max x,  s = sum exp(x - m)     (the order of rowops)
+//!                 logits = (x - m) - ln s,  probs = exp(x - m) / s
+//!                 flagged: m or s not finite (a NaN, +inf, all -inf)
+//! from probs p:   s = sum p
+//!                 logits = ln p - ln s,  probs = p / s
+//!                 flagged: s not finite, not > 0 or above MAX / 2, or
+//!                          some p < 0
+//! unmasked = #{k : logits_k > -inf}
+//! ```
+//!
+//! The numbers are bit for bit those of the separate row maps
+//! (`softmax_row`, `log_softmax_row`, and `p / s`, `ln p - ln s`): the same
+//! operations in the same order. Every invalid row is flagged; so is a
+//! probs row whose sum is near overflow, where the validator's own
+//! rounding of the sum decides. The caller runs the scalar validator
+//! (`crate::validate`) when a row is flagged, which names the first bad
+//! row and category, or finds none and counts the flagged rows itself. A
+//! flagged row's outputs are whatever the formulas give (NaN for a logits
+//! row without a finite maximum).
+
+use super::rowops::{ln_scalar, map_into_sum, max, sum_map};
+use crate::simd::{Kernel, LANES, Real, Vector};
+
+/// Which parameter the input rows are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamInput {
+    /// Logits (any real shift).
+    Logits,
+    /// Probabilities (any positive scale).
+    Probs,
+}
+
+/// The count of a row the caller must check (see the module docs).
+pub const FLAGGED_ROW: usize = usize::MAX;
+
+/// Elements per count block: a lane of an `f32` count stays exact (below
+/// 2^24) within a block, and blocks are added as integers.
+const COUNT_BLOCK: usize = 1 << 16;
+
+/// Normalised logits, probabilities and unmasked counts of `input` rows.
+pub struct ParamRows<'a, T> {
+    /// What `input` holds.
+    pub kind: ParamInput,
+    /// The task's input rows.
+    pub input: &'a [T],
+    /// Its normalised logits, as long as `input`.
+    pub logits: &'a mut [T],
+    /// Its probabilities, as long as `input`.
+    pub probs: &'a mut [T],
+    /// One count per row: unmasked categories, or [`FLAGGED_ROW`].
+    pub unmasked: &'a mut [usize],
+    /// Row length.
+    pub k: usize,
+}
+
+impl<T: Real> Kernel<T> for ParamRows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Vector<Elem = T>>(self) {
+        let k = self.k;
+        let rows = self
+            .input
+            .chunks_exact(k)
+            .zip(self.logits.chunks_exact_mut(k))
+            .zip(self.probs.chunks_exact_mut(k))
+            .zip(self.unmasked.iter_mut());
+        for (((x, logits), probs), unmasked) in rows {
+            *unmasked = match self.kind {
+                ParamInput::Logits => from_logits_row::<V>(x, logits, probs),
+                ParamInput::Probs => from_probs_row::<V>(x, logits, probs),
+            };
+        }
+    }
+}
+
+/// One logits row; returns its unmasked count or [`FLAGGED_ROW`].
+#[inline(always)]
+fn from_logits_row<V: Vector>(
+    x: &[V::Elem],
+    logits: &mut [V::Elem],
+    probs: &mut [V::Elem],
+) -> usize {
+    let m = max::<V>(x);
+    if !m.is_finite() {
+        // No finite maximum: softmax and log_softmax are undefined.
+        logits.fill(V::Elem::NAN);
+        probs.fill(V::Elem::NAN);
+        return FLAGGED_ROW;
+    }
+    let mv = V::splat(m);
+    let s = map_into_sum::<V>(
+        x,
+        probs,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |v| V::Elem::exp_v(v.sub(mv)),
+    );
+    let ln_s = V::splat(ln_scalar::<V>(s));
+    let inv = V::splat(V::Elem::ONE / s);
+    // Missing lanes of the last vector read -inf: logits -inf, not counted.
+    let (unmasked, _) = finish_pass::<V, true>(
+        x,
+        logits,
+        probs,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |v, e| (v.sub(mv).sub(ln_s), e.mul(inv)),
+    );
+    // A NaN makes s NaN (the maximum may have skipped it), a +inf makes it
+    // +inf or NaN; otherwise every term is at most 1.
+    if s.is_finite() { unmasked } else { FLAGGED_ROW }
+}
+
+/// One probs row; returns its unmasked count or [`FLAGGED_ROW`].
+#[inline(always)]
+fn from_probs_row<V: Vector>(
+    p: &[V::Elem],
+    logits: &mut [V::Elem],
+    probs: &mut [V::Elem],
+) -> usize {
+    let s = sum_map::<V>(
+        p,
+        V::Elem::ZERO,
+        #[inline(always)]
+        |p| p,
+    );
+    let ln_s = V::splat(ln_scalar::<V>(s));
+    let sv = V::splat(s);
+    // Missing lanes read 0: logits -inf, not counted, minimum unchanged.
+    let (unmasked, lowest) = finish_pass::<V, false>(
+        p,
+        logits,
+        probs,
+        V::Elem::ZERO,
+        #[inline(always)]
+        |p, _| (V::Elem::ln_v(p).sub(ln_s), p.div(sv)),
+    );
+    // A NaN makes s NaN and an infinity makes it infinite or NaN; s > 0
+    // with no negative entry means some p > 0. Far below MAX, the
+    // validator's f64 sum is finite in this precision too.
+    let far_from_overflow = s <= V::Elem::MAX / (V::Elem::ONE + V::Elem::ONE);
+    if s.is_finite() && s > V::Elem::ZERO && far_from_overflow && lowest >= V::Elem::ZERO {
+        unmasked
+    } else {
+        FLAGGED_ROW
+    }
+}
+
+/// The output pass: `(logits, probs) = f(x, probs)` per vector (`probs`
+/// read only when `READ_PROBS`), storing both; returns the count of
+/// `logits > -inf` and the smallest `x` (NaN lanes may or may not count).
+#[inline(always)]
+fn finish_pass<V: Vector, const READ_PROBS: bool>(
+    x: &[V::Elem],
+    logits: &mut [V::Elem],
+    probs: &mut [V::Elem],
+    fill: V::Elem,
+    f: impl Fn(V, V) -> (V, V),
+) -> (usize, V::Elem) {
+    let n = x.len();
+    let (logits, probs) = (&mut logits[..n], &mut probs[..n]);
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let mut lowest = V::splat(V::Elem::INFINITY);
+    let mut unmasked = 0usize;
+    let mut start = 0;
+    while start < n {
+        let end = (start + COUNT_BLOCK).min(n);
+        let mut count = zero;
+        let mut k = start;
+        while k + LANES <= end {
+            let v = V::load(&x[k..]);
+            let e = if READ_PROBS {
+                V::load(&probs[k..])
+            } else {
+                zero
+            };
+            let (l, q) = f(v, e);
+            l.store(&mut logits[k..]);
+            q.store(&mut probs[k..]);
+            count = count.add(V::select(ninf.lt(l), one, zero));
+            lowest = lowest.min(v);
+            k += LANES;
+        }
+        if k < end {
+            let v = V::load_partial(&x[k..end], fill);
+            let e = if READ_PROBS {
+                V::load_partial(&probs[k..end], V::Elem::ZERO)
+            } else {
+                zero
+            };
+            let (l, q) = f(v, e);
+            l.store_partial(&mut logits[k..end]);
+            q.store_partial(&mut probs[k..end]);
+            count = count.add(V::select(ninf.lt(l), one, zero));
+            lowest = lowest.min(v);
+        }
+        unmasked += count.reduce_add().to_f64() as usize;
+        start = end;
+    }
+    let lowest = lowest
+        .to_array()
+        .into_iter()
+        .fold(V::Elem::INFINITY, |a, b| if b < a { b } else { a });
+    (unmasked, lowest)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fused kernel against the separate row maps (bits), a scalar
+    //! count (rows longer than a count block included) and the validator
+    //! (which rows are flagged), on every backend this CPU has.
+
+    use super::*;
+    use crate::Float;
+    use crate::ops::{log_softmax_rows, softmax_rows};
+    use crate::par::Exec;
+    use crate::simd::Backend;
+    use crate::simd::dispatch::dispatch;
+    use crate::validate;
+
+    fn run<T: Float>(backend: Backend, kind: ParamInput, input: &[T], k: usize) -> [Vec<T>; 2] {
+        let mut logits = vec![T::ZERO; input.len()];
+        let mut probs = vec![T::ZERO; input.len()];
+        let mut unmasked = vec![0; input.len() / k];
+        dispatch(
+            backend,
+            ParamRows {
+                kind,
+                input,
+                logits: &mut logits,
+                probs: &mut probs,
+                unmasked: &mut unmasked,
+                k,
+            },
+        );
+        // A row is flagged exactly when validation would reject it, or
+        // (probs) its sum is near overflow; otherwise its count is exact.
+        for (row, &count) in unmasked.iter().enumerate() {
+            let x = &input[row * k..(row + 1) * k];
+            let valid = match kind {
+                ParamInput::Logits => validate::logits(x, k).is_ok(),
+                ParamInput::Probs => validate::probs(x, k).is_ok(),
+            };
+            let huge = kind == ParamInput::Probs
+                && x.iter().map(|p| p.to_f64()).sum::<f64>() > T::MAX.to_f64() / 2.0;
+            if count == FLAGGED_ROW {
+                assert!(
+                    !valid || huge,
+                    "{backend:?} K={k} row {row}: valid row flagged"
+                );
+            } else {
+                assert!(
+                    valid,
+                    "{backend:?} K={k} row {row}: invalid row not flagged"
+                );
+                let want = logits[row * k..(row + 1) * k]
+                    .iter()
+                    .filter(|&&l| l > T::NEG_INFINITY)
+                    .count();
+                assert_eq!(count, want, "{backend:?} K={k} row {row}: count");
+            }
+        }
+        [logits, probs]
+    }
+
+    fn bits<T: Float>(xs: &[T]) -> Vec<u64> {
+        xs.iter().map(|x| x.to_f64().to_bits()).collect()
+    }
+
+    /// Rows of length `k`: a spread of finite values with every fifth
+    /// category masked (`masked`), then the special rows.
+    fn rows<T: Float>(k: usize, kind: ParamInput) -> Vec<T> {
+        let mut out = Vec::new();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ k as u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (masked, special): (T, &[f64]) = match kind {
+            ParamInput::Logits => (
+                T::NEG_INFINITY,
+                &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1e30],
+            ),
+            ParamInput::Probs => (T::ZERO, &[f64::NAN, f64::INFINITY, -1e-30, 0.0, 1e-45]),
+        };
+        for c in 0..k {
+            let v = next();
+            out.push(match kind {
+                ParamInput::Logits => T::from_f64(20.0 * v - 10.0),
+                ParamInput::Probs => T::from_f64(v),
+            });
+            if c % 5 == 4 {
+                *out.last_mut().unwrap() = masked;
+            }
+        }
+        // One special value at category 0, at the last category, and a row
+        // of it.
+        for &s in special {
+            let s = T::from_f64(s);
+            for at in [0, k - 1] {
+                let mut row: Vec<T> = (0..k).map(|_| T::from_f64(next())).collect();
+                row[at] = s;
+                out.extend(row);
+            }
+            out.extend(std::iter::repeat_n(s, k));
+        }
+        out
+    }
+
+    fn check<T: Float>() {
+        for backend in Backend::available() {
+            let exec = Exec::serial().with_backend(backend).unwrap();
+            for k in [1, 2, 3, 7, 8, 9, 16, 17, 64, 100, 2 * COUNT_BLOCK + 13] {
+                let x = rows::<T>(k, ParamInput::Logits);
+                let [logits, probs] = run(backend, ParamInput::Logits, &x, k);
+                let mut want = vec![T::ZERO; x.len()];
+                log_softmax_rows(&exec, &x, k, &mut want).unwrap();
+                assert_eq!(bits(&logits), bits(&want), "{backend:?} K={k} logits");
+                softmax_rows(&exec, &x, k, &mut want).unwrap();
+                assert_eq!(bits(&probs), bits(&want), "{backend:?} K={k} probs");
+
+                let p = rows::<T>(k, ParamInput::Probs);
+                let [logits, probs] = run(backend, ParamInput::Probs, &p, k);
+                for (row, ((p, l), q)) in p
+                    .chunks_exact(k)
+                    .zip(logits.chunks_exact(k))
+                    .zip(probs.chunks_exact(k))
+                    .enumerate()
+                {
+                    if validate::probs(p, k).is_err() {
+                        continue;
+                    }
+                    let s: f64 = p.iter().map(|v| v.to_f64()).sum();
+                    for c in 0..k {
+                        // Rounded to T first: subnormal quotients are coarse.
+                        let want_q = T::from_f64(p[c].to_f64() / s).to_f64();
+                        let got_q = q[c].to_f64();
+                        assert!(
+                            (got_q - want_q).abs() <= 1e-5 * want_q,
+                            "{backend:?} K={k} row {row} probs[{c}] {got_q} vs {want_q}"
+                        );
+                        assert_eq!(l[c] == T::NEG_INFINITY, p[c] == T::ZERO);
+                    }
+                }
+            }
+            // A probs row whose sum is within a factor 2 of overflow is
+            // flagged; the validator decides (accepted here).
+            let near = [T::MAX / T::from_f64(1.5), T::MAX / T::from_f64(4.0)];
+            assert!(validate::probs(&near, 2).is_ok());
+            run(backend, ParamInput::Probs, &near, 2);
+        }
+    }
+
+    #[test]
+    fn fused_parameters_match_row_maps_f32() {
+        check::<f32>();
+    }
+
+    #[test]
+    fn fused_parameters_match_row_maps_f64() {
+        check::<f64>();
+    }
+}
