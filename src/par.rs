@@ -21,11 +21,19 @@ use std::ops::Range;
 use std::sync::Arc;
 
 /// Work (elements) below which a call stays on the caller's thread.
+#[cfg(not(fuzzing))]
 pub const PARALLEL_MIN_ELEMENTS: usize = 32 * 1024;
+/// The fuzz build (`cfg(fuzzing)`, set by cargo fuzz) splits tiny calls
+/// too, so that its inputs (at most 4096 elements) run the parallel paths.
+#[cfg(fuzzing)]
+pub const PARALLEL_MIN_ELEMENTS: usize = 64;
 
 /// Elements a task aims at: large enough to amortise scheduling (~1 us),
 /// small enough to balance two to dozens of threads.
+#[cfg(not(fuzzing))]
 const TASK_ELEMENTS: usize = 32 * 1024;
+#[cfg(fuzzing)]
+const TASK_ELEMENTS: usize = 64;
 
 /// Where the row tasks run.
 #[derive(Clone, Debug, Default)]

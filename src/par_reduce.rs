@@ -24,10 +24,17 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 /// Elements (rows x K) a tile aims at, as the row tasks of [`crate::par`].
+#[cfg(not(fuzzing))]
 const TILE_ELEMENTS: usize = 32 * 1024;
+/// Small in the fuzz build, as `PARALLEL_MIN_ELEMENTS`.
+#[cfg(fuzzing)]
+const TILE_ELEMENTS: usize = 64;
 
 /// Elements of a reduced output each parallel task adds partials for.
+#[cfg(not(fuzzing))]
 const COMBINE_CHUNK: usize = 16 * 1024;
+#[cfg(fuzzing)]
+const COMBINE_CHUNK: usize = 16;
 
 /// How `S x B` rows of `K` are cut into tiles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
