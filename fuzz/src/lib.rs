@@ -95,7 +95,9 @@ impl<'a> Input<'a> {
         let b = self.byte();
         match b >> 6 {
             0..=2 => 1 + (b & 31) as usize,
-            _ => 1 + (((b & 63) as usize) << 4 | (self.byte() & 15) as usize) % MAX_K,
+            // 14 bits, so every K up to MAX_K (rows longer than the
+            // density kernel's 1024-element chunk included) is reachable.
+            _ => 1 + ((((b & 63) as usize) << 8) | self.byte() as usize) % MAX_K,
         }
     }
 
