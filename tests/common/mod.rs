@@ -245,31 +245,23 @@ impl Inputs {
 // Reference files
 // ---------------------------------------------------------------------------
 
-/// `../shared/reference/<name>` relative to the crate, parsed; `None` (and a
-/// message) when the file is not there.
-pub fn reference_json(name: &str) -> Option<serde_json::Value> {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "..",
-        "shared",
-        "reference",
-        name,
-    ]
-    .iter()
-    .collect();
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(
-            serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", path.display())),
-        ),
-        Err(e) => {
-            println!(
-                "SKIPPED: reference file {} not readable ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+/// `tests/data/<name>` (under `CARGO_MANIFEST_DIR`), parsed. The reference
+/// files are part of the repository (tests/data/README.md), so a missing,
+/// unreadable or unparsable file is a test failure: this panics naming the
+/// path.
+pub fn reference_json(name: &str) -> serde_json::Value {
+    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "data", name]
+        .iter()
+        .collect();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "reference file {} not readable ({e}); it is committed with the tests \
+             (see tests/data/README.md)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("reference file {}: invalid JSON: {e}", path.display()))
 }
 
 /// A JSON number, or one of the strings "inf", "-inf", "nan".
