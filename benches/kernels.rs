@@ -112,7 +112,7 @@ fn dist<T: BenchFloat>(
     logits: &[T],
     k: usize,
     validate: bool,
-) -> RelaxedOneHotCategorical<T> {
+) -> RelaxedOneHotCategorical<'static, T> {
     let temperature = [T::of(TEMPERATURE)];
     RelaxedOneHotCategorical::<T>::builder(k)
         .temperature(&temperature)
@@ -121,6 +121,7 @@ fn dist<T: BenchFloat>(
         .exec(exec.clone())
         .build()
         .expect("valid distribution")
+        .into_owned()
 }
 
 /// The row kernels, one group per kernel.
@@ -175,7 +176,7 @@ impl Kernel {
 /// filter skips cost nothing) and outside the timed loop.
 struct Setup<T: BenchFloat> {
     logits: Vec<T>,
-    dist: Option<RelaxedOneHotCategorical<T>>,
+    dist: Option<RelaxedOneHotCategorical<'static, T>>,
     values: Vec<T>,
     out: Vec<T>,
     hard: Vec<T>,

@@ -2,21 +2,30 @@
 //! distribution API.
 //!
 //! A distribution holds `B` parameter rows of `K` categories (`B x K`,
-//! row-major) and a temperature (one, or one per row). From either
-//! parameterisation it keeps both normalised forms,
-//! `logits = l - logsumexp(l)` and `probs = softmax(l)` (or `p / sum p` and
-//! `ln p - ln sum p`), plus per-row constants: `1/t`, the number `K'` of
-//! unmasked categories and `lgamma(K') + (K'-1) ln t`.
+//! row-major) and a temperature (one, or one per row), borrowed as given
+//! (or owned, after [`into_owned`](RelaxedOneHotCategorical::into_owned)).
+//! Every kernel reads the rows as *log-weights*: the logits as given, or
+//! `ln p` of the probs as given. Every formula is invariant to adding a
+//! constant to a row of log-weights (docs/SPEC.md, section 3), so no kernel
+//! needs them normalised: building a distribution from logits is one pass
+//! with no transcendental function (validation and the unmasked counts) and
+//! no `B x K` allocation. From probs it is one pass that also writes `ln p`.
+//! The normalised forms are computed when asked for
+//! ([`probs_into`](RelaxedOneHotCategorical::probs_into),
+//! [`logits_into`](RelaxedOneHotCategorical::logits_into)). Per row the
+//! distribution keeps `1/t`, the number `K'` of unmasked categories and
+//! `lgamma(K') + (K'-1) ln t`.
 
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::batch::{DensityRows, SampleRows};
 use crate::kernels::density::ln_gamma_count;
-use crate::kernels::params::{FLAGGED_ROW, ParamInput, ParamRows};
+use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamInput, ParamRows};
 use crate::kernels::sample::SampleKind;
 use crate::par::{Exec, RowSplit, Slices, run_row_parts, run_rows};
 use crate::rng::{Generator, Stream, rows_per_block};
 use crate::simd::dispatch::dispatch;
 use crate::{Float, validate};
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Which parameter a distribution was built from.
@@ -32,18 +41,27 @@ pub enum Param {
 /// the open `K`-simplex, for `B` parameter rows.
 ///
 /// Built by [`RelaxedOneHotCategorical::builder`] or the `from_*`
-/// shortcuts. Samples go into caller buffers (`*_into`) or new `Vec`s; every
-/// method checks its shapes, and, with validation on (the default), its
-/// values, before writing anything.
+/// shortcuts, it borrows the parameters and temperature it was given for
+/// `'a` (building copies nothing `B x K` from logits);
+/// [`into_owned`](Self::into_owned) makes a `'static` copy. Samples go into
+/// caller buffers (`*_into`) or new `Vec`s; every method checks its shapes,
+/// and, with validation on (the default), its values, before writing
+/// anything. For one call without a distribution value, see
+/// [`crate::oneshot`].
 #[derive(Clone, Debug)]
-pub struct RelaxedOneHotCategorical<T: Float> {
+pub struct RelaxedOneHotCategorical<'a, T: Float> {
     pub(crate) k: usize,
     pub(crate) batch_rows: usize,
     pub(crate) param: Param,
-    pub(crate) temperature: Vec<T>,
+    pub(crate) temperature: Cow<'a, [T]>,
     pub(crate) inv_temperature: Vec<T>,
-    pub(crate) logits: Vec<T>,
-    pub(crate) probs: Vec<T>,
+    /// The parameters as given: raw logits or raw probs, `B x K`.
+    pub(crate) given: Cow<'a, [T]>,
+    /// `ln p` of the probs as given (probs only; empty for logits).
+    pub(crate) ln_probs: Vec<T>,
+    /// Per row, the largest log-weight (0 if not finite): the kernels
+    /// subtract it, which keeps their rounding that of normalised logits.
+    pub(crate) row_shift: Vec<T>,
     pub(crate) unmasked: Vec<usize>,
     pub(crate) log_norm: Vec<f64>,
     pub(crate) validate: bool,
@@ -54,9 +72,9 @@ pub struct RelaxedOneHotCategorical<T: Float> {
 #[derive(Clone, Debug)]
 pub struct Builder<'a, T: Float> {
     k: usize,
-    temperature: &'a [T],
-    probs: Option<&'a [T]>,
-    logits: Option<&'a [T]>,
+    temperature: Cow<'a, [T]>,
+    probs: Option<Cow<'a, [T]>>,
+    logits: Option<Cow<'a, [T]>>,
     validate: bool,
     exec: Exec,
 }
@@ -64,19 +82,30 @@ pub struct Builder<'a, T: Float> {
 impl<'a, T: Float> Builder<'a, T> {
     /// The temperature: one value, or one per batch row.
     pub fn temperature(mut self, temperature: &'a [T]) -> Self {
-        self.temperature = temperature;
+        self.temperature = Cow::Borrowed(temperature);
         self
     }
 
     /// Probabilities, `B x K` row-major (rows need not sum to 1).
     pub fn probs(mut self, probs: &'a [T]) -> Self {
-        self.probs = Some(probs);
+        self.probs = Some(Cow::Borrowed(probs));
         self
     }
 
     /// Logits, `B x K` row-major; `-inf` masks a category.
     pub fn logits(mut self, logits: &'a [T]) -> Self {
-        self.logits = Some(logits);
+        self.logits = Some(Cow::Borrowed(logits));
+        self
+    }
+
+    /// Owned parameters and temperature (the C handle's copies), so that
+    /// the distribution is `'static` without a second copy.
+    pub(crate) fn owned(mut self, param: Param, values: Vec<T>, temperature: Vec<T>) -> Self {
+        self.temperature = Cow::Owned(temperature);
+        match param {
+            Param::Probs => self.probs = Some(Cow::Owned(values)),
+            Param::Logits => self.logits = Some(Cow::Owned(values)),
+        }
         self
     }
 
@@ -94,12 +123,12 @@ impl<'a, T: Float> Builder<'a, T> {
     }
 
     /// Checks the parameters and builds the distribution.
-    pub fn build(self) -> Result<RelaxedOneHotCategorical<T>> {
+    pub fn build(self) -> Result<RelaxedOneHotCategorical<'a, T>> {
         let k = self.k;
         if k == 0 {
             return Err(Error::shape("num_categories is 0; K must be at least 1"));
         }
-        let (param, values) = match (self.probs, self.logits) {
+        let (param, given) = match (self.probs, self.logits) {
             (Some(p), None) => (Param::Probs, p),
             (None, Some(l)) => (Param::Logits, l),
             (Some(_), Some(_)) => {
@@ -120,20 +149,28 @@ impl<'a, T: Float> Builder<'a, T> {
         } else {
             "logits"
         };
-        if values.is_empty() || values.len() % k != 0 {
+        if given.is_empty() || !given.len().is_multiple_of(k) {
             return Err(Error::shape(format!(
                 "{name} has {} elements, not a positive multiple of K = {k}",
-                values.len()
+                given.len()
             )));
         }
-        let batch_rows = values.len() / k;
-        validate::temperature(self.temperature, batch_rows, self.validate)?;
+        let batch_rows = given.len() / k;
+        validate::temperature(&self.temperature, batch_rows, self.validate)?;
 
-        // Normalised logits, probs and unmasked counts in one kernel, which
-        // flags every row the parameter rules reject (see kernels::params).
-        let mut logits = vec![T::ZERO; values.len()];
-        let mut probs = vec![T::ZERO; values.len()];
+        // Unmasked counts (and ln p) in one kernel, which flags every row
+        // the parameter rules reject (see kernels::params).
+        let values: &[T] = &given;
+        let mut ln_probs = vec![
+            T::ZERO;
+            if param == Param::Probs {
+                values.len()
+            } else {
+                0
+            }
+        ];
         let mut unmasked = vec![0usize; batch_rows];
+        let mut row_shift = vec![T::ZERO; batch_rows];
         let kind = match param {
             Param::Probs => ParamInput::Probs,
             Param::Logits => ParamInput::Logits,
@@ -144,22 +181,23 @@ impl<'a, T: Float> Builder<'a, T> {
             first_stream_row: 0,
             block_rows: 1,
         };
+        let ln_width = if param == Param::Probs { k } else { 0 };
         let outputs = (
-            Slices([&mut logits[..], &mut probs[..]], [k, k]),
+            Slices([&mut ln_probs[..], &mut row_shift[..]], [ln_width, 1]),
             Slices([&mut unmasked[..]], [1]),
         );
         run_row_parts(
             &self.exec,
             split,
             outputs,
-            |rows, (Slices([logits, probs], _), Slices([unmasked], _))| {
+            |rows, (Slices([ln_probs, row_shift], _), Slices([unmasked], _))| {
                 dispatch(
                     self.exec.backend(),
-                    ParamRows {
+                    ParamCheckRows {
                         kind,
                         input: &values[rows.start * k..rows.end * k],
-                        logits,
-                        probs,
+                        ln_probs,
+                        row_shift,
                         unmasked,
                         k,
                     },
@@ -177,14 +215,16 @@ impl<'a, T: Float> Builder<'a, T> {
             // Validation off, or a probs row near overflow that passed.
             for (row, count) in unmasked.iter_mut().enumerate() {
                 if *count == FLAGGED_ROW {
-                    *count = logits[row * k..(row + 1) * k]
-                        .iter()
-                        .filter(|&&l| l > T::NEG_INFINITY)
-                        .count();
+                    let row = &values[row * k..(row + 1) * k];
+                    *count = match param {
+                        Param::Probs => row.iter().filter(|&&p| p > T::ZERO).count(),
+                        Param::Logits => row.iter().filter(|&&l| l > T::NEG_INFINITY).count(),
+                    };
                 }
             }
         }
-        let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
+        let temperature = self.temperature;
+        let t_of = |b: usize| temperature[if temperature.len() == 1 { 0 } else { b }];
         // Rows almost always share K' (and often t): remember the last
         // lgamma and ln t instead of recomputing them per row.
         let mut last_lgamma = (usize::MAX, 0.0);
@@ -202,20 +242,21 @@ impl<'a, T: Float> Builder<'a, T> {
                 last_lgamma.1 + (kp as f64 - 1.0) * last_ln_t.1
             })
             .collect();
+        // 1/t saturates at the largest finite value, so a subnormal
+        // temperature never makes `(l + g) / t` a NaN (see perturb_row).
+        let inv_temperature = temperature
+            .iter()
+            .map(|&t| (T::ONE / t).min_finite())
+            .collect();
         Ok(RelaxedOneHotCategorical {
             k,
             batch_rows,
             param,
-            temperature: self.temperature.to_vec(),
-            // 1/t saturates at the largest finite value, so a subnormal
-            // temperature never makes `(l + g) / t` a NaN (see perturb_row).
-            inv_temperature: self
-                .temperature
-                .iter()
-                .map(|&t| (T::ONE / t).min_finite())
-                .collect(),
-            logits,
-            probs,
+            temperature,
+            inv_temperature,
+            given,
+            ln_probs,
+            row_shift,
             unmasked,
             log_norm,
             validate: self.validate,
@@ -224,12 +265,12 @@ impl<'a, T: Float> Builder<'a, T> {
     }
 }
 
-impl<T: Float> RelaxedOneHotCategorical<T> {
+impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
     /// A builder for `k` categories, validation on, default execution.
-    pub fn builder<'a>(k: usize) -> Builder<'a, T> {
+    pub fn builder(k: usize) -> Builder<'a, T> {
         Builder {
             k,
-            temperature: &[],
+            temperature: Cow::Borrowed(&[]),
             probs: None,
             logits: None,
             validate: true,
@@ -238,7 +279,7 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     }
 
     /// From logits (`B x K`) and a temperature (one, or one per row).
-    pub fn from_logits(temperature: &[T], logits: &[T], k: usize) -> Result<Self> {
+    pub fn from_logits(temperature: &'a [T], logits: &'a [T], k: usize) -> Result<Self> {
         Self::builder(k)
             .temperature(temperature)
             .logits(logits)
@@ -246,11 +287,39 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
     }
 
     /// From probabilities (`B x K`) and a temperature (one, or one per row).
-    pub fn from_probs(temperature: &[T], probs: &[T], k: usize) -> Result<Self> {
+    pub fn from_probs(temperature: &'a [T], probs: &'a [T], k: usize) -> Result<Self> {
         Self::builder(k)
             .temperature(temperature)
             .probs(probs)
             .build()
+    }
+
+    /// The same distribution owning its parameters and temperature (copied
+    /// if borrowed), free of the borrow.
+    pub fn into_owned(self) -> RelaxedOneHotCategorical<'static, T> {
+        RelaxedOneHotCategorical {
+            k: self.k,
+            batch_rows: self.batch_rows,
+            param: self.param,
+            temperature: Cow::Owned(self.temperature.into_owned()),
+            inv_temperature: self.inv_temperature,
+            given: Cow::Owned(self.given.into_owned()),
+            ln_probs: self.ln_probs,
+            row_shift: self.row_shift,
+            unmasked: self.unmasked,
+            log_norm: self.log_norm,
+            validate: self.validate,
+            exec: self.exec,
+        }
+    }
+
+    /// The log-weights the kernels read, `B x K`: the logits as given, or
+    /// `ln p` of the probs as given (each row up to an additive constant).
+    pub(crate) fn log_weights(&self) -> &[T] {
+        match self.param {
+            Param::Logits => &self.given,
+            Param::Probs => &self.ln_probs,
+        }
     }
 
     /// The number of categories `K`.
@@ -268,14 +337,89 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
         &self.temperature
     }
 
-    /// Normalised probabilities, `B x K`.
-    pub fn probs(&self) -> &[T] {
-        &self.probs
+    /// The parameters as given to the builder: the logits or the probs
+    /// (see [`param`](Self::param)), `B x K`.
+    pub fn given(&self) -> &[T] {
+        &self.given
     }
 
-    /// Normalised logits (`ln probs`), `B x K`; masked categories are `-inf`.
-    pub fn logits(&self) -> &[T] {
-        &self.logits
+    /// Normalised logits and probs of every row, in one kernel.
+    fn normalised(&self, logits: &mut [T], probs: &mut [T]) {
+        let k = self.k;
+        let kind = match self.param {
+            Param::Probs => ParamInput::Probs,
+            Param::Logits => ParamInput::Logits,
+        };
+        let given: &[T] = &self.given;
+        let mut counts = vec![0usize; self.batch_rows];
+        let split = RowSplit {
+            rows: self.batch_rows,
+            row_elements: k,
+            first_stream_row: 0,
+            block_rows: 1,
+        };
+        let outputs = (
+            Slices([logits, probs], [k, k]),
+            Slices([&mut counts[..]], [1]),
+        );
+        run_row_parts(
+            &self.exec,
+            split,
+            outputs,
+            |rows, (Slices([logits, probs], _), Slices([unmasked], _))| {
+                dispatch(
+                    self.exec.backend(),
+                    ParamRows {
+                        kind,
+                        input: &given[rows.start * k..rows.end * k],
+                        logits,
+                        probs,
+                        unmasked,
+                        k,
+                    },
+                )
+            },
+        );
+    }
+
+    fn check_parameter_output(&self, name: &str, out: &[T]) -> Result<()> {
+        let len = self.batch_rows * self.k;
+        if out.len() != len {
+            return Err(Error::length(name, out.len(), len));
+        }
+        Ok(())
+    }
+
+    /// Writes the normalised probabilities (`B x K`, rows summing to 1,
+    /// masked categories 0) into `out`; computed on each call.
+    pub fn probs_into(&self, out: &mut [T]) -> Result<()> {
+        self.check_parameter_output("probs output", out)?;
+        let mut logits = vec![T::ZERO; out.len()];
+        self.normalised(&mut logits, out);
+        Ok(())
+    }
+
+    /// [`probs_into`](Self::probs_into) into a new `Vec`.
+    pub fn probs(&self) -> Vec<T> {
+        let mut out = vec![T::ZERO; self.given.len()];
+        self.normalised(&mut vec![T::ZERO; self.given.len()], &mut out);
+        out
+    }
+
+    /// Writes the normalised logits (`ln probs`, `B x K`; masked categories
+    /// `-inf`) into `out`; computed on each call.
+    pub fn logits_into(&self, out: &mut [T]) -> Result<()> {
+        self.check_parameter_output("logits output", out)?;
+        let mut probs = vec![T::ZERO; out.len()];
+        self.normalised(out, &mut probs);
+        Ok(())
+    }
+
+    /// [`logits_into`](Self::logits_into) into a new `Vec`.
+    pub fn logits(&self) -> Vec<T> {
+        let mut out = vec![T::ZERO; self.given.len()];
+        self.normalised(&mut out, &mut vec![T::ZERO; self.given.len()]);
+        out
     }
 
     /// The parameterisation the distribution was built from.
@@ -344,7 +488,8 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
                     self.exec.backend(),
                     SampleRows {
                         kind,
-                        logits: &self.logits,
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
                         inv_temperature: &self.inv_temperature,
                         k,
                         seed: stream.seed,
@@ -537,7 +682,8 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
                     DensityRows {
                         log_space,
                         validate: self.validate,
-                        logits: &self.logits,
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
                         temperature: &self.temperature,
                         log_norm: &self.log_norm,
                         unmasked: &self.unmasked,

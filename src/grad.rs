@@ -120,7 +120,7 @@ struct Rows {
     rows: usize,
 }
 
-impl<T: Float> RelaxedOneHotCategorical<T> {
+impl<T: Float> RelaxedOneHotCategorical<'_, T> {
     /// Rows of `S x B` in a buffer named `name` of `len` elements.
     fn sample_rows_of(&self, name: &str, len: usize) -> Result<Rows> {
         let k = self.k;
@@ -497,7 +497,8 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
                 dispatch(
                     self.exec.backend(),
                     RsampleWithLogRows {
-                        logits: &self.logits,
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
                         inv_temperature: &self.inv_temperature,
                         k,
                         seed: stream.seed,
@@ -610,7 +611,8 @@ impl<T: Float> RelaxedOneHotCategorical<T> {
                     self.exec.backend(),
                     LogProbBackwardTile {
                         log_space,
-                        logits: &self.logits,
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
                         temperature: &self.temperature,
                         log_norm: &self.log_norm,
                         unmasked: &self.unmasked,

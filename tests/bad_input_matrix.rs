@@ -75,8 +75,10 @@ fn build_and_sample<T: Fl>(
 }
 
 /// A valid distribution (`B = 2`, `K = 3`, t = 0.5).
-fn dist<T: Fl>() -> RelaxedOneHotCategorical<T> {
-    RelaxedOneHotCategorical::from_logits(&[T::of(0.5)], &logits::<T>([0.0, 0.5, -2.0]), 3).unwrap()
+fn dist<T: Fl>() -> RelaxedOneHotCategorical<'static, T> {
+    RelaxedOneHotCategorical::from_logits(&[T::of(0.5)], &logits::<T>([0.0, 0.5, -2.0]), 3)
+        .unwrap()
+        .into_owned()
 }
 
 /// Value rows: row 0 on the simplex, row 1 `row1`.

@@ -45,7 +45,8 @@ fn log_prob_identity<T: Fl>() {
                     .temperature(&[T::of(t)])
                     .exec(exec.clone())
                     .build()
-                    .unwrap();
+                    .unwrap()
+                    .into_owned();
                 let samples = (6_000 / k).max(2);
                 let stream = Stream::new(17, 3);
                 let n = samples * b;
@@ -67,7 +68,7 @@ fn log_prob_identity<T: Fl>() {
                 let lp = d.log_prob(&y).unwrap();
                 let lpx = d.log_prob_x(&x).unwrap();
                 let lply = d.log_prob_x(&ly).unwrap();
-                let dl = widen(d.logits());
+                let dl = widen(&d.logits());
                 for i in 0..n {
                     let row = i * k..(i + 1) * k;
                     let param = (i % b) * k..(i % b + 1) * k;
@@ -191,11 +192,14 @@ fn parameterisations_agree<T: Fl>() {
                     &cast::<T>(&p.iter().map(|v| 8.0 * v).collect::<Vec<_>>()),
                     k,
                 )
-                .unwrap(),
+                .unwrap()
+                .into_owned(),
             ),
             (
                 "logits ln p",
-                RelaxedOneHotCategorical::from_logits(&t, &cast::<T>(&lnp), k).unwrap(),
+                RelaxedOneHotCategorical::from_logits(&t, &cast::<T>(&lnp), k)
+                    .unwrap()
+                    .into_owned(),
             ),
             (
                 "logits ln p + 3",
@@ -204,7 +208,8 @@ fn parameterisations_agree<T: Fl>() {
                     &cast::<T>(&lnp.iter().map(|v| v + 3.0).collect::<Vec<_>>()),
                     k,
                 )
-                .unwrap(),
+                .unwrap()
+                .into_owned(),
             ),
         ];
         assert_eq!(variants[0].1.param(), Param::Probs);
@@ -281,7 +286,8 @@ fn scalar_temperature_is_per_row<T: Fl>() {
                 .temperature(&[T::of(t)])
                 .exec(exec.clone())
                 .build()
-                .unwrap();
+                .unwrap()
+                .into_owned();
             let rep = vec![T::of(t); b];
             let per_row = RelaxedOneHotCategorical::builder(k)
                 .logits(&logits)
@@ -382,8 +388,8 @@ fn validation_switch_changes_no_values() {
                 .unwrap();
             assert!(on.validates() && !off.validates());
             let what = |s: &str| format!("{} K={k} {s}", T::TYPE_NAME);
-            assert_bits_eq(&what("logits"), on.logits(), off.logits());
-            assert_bits_eq(&what("probs"), on.probs(), off.probs());
+            assert_bits_eq(&what("logits"), &on.logits(), &off.logits());
+            assert_bits_eq(&what("probs"), &on.probs(), &off.probs());
             let y = on.rsample(&mut Generator::new(2), 30).unwrap();
             assert_bits_eq(
                 &what("rsample"),
@@ -427,7 +433,8 @@ fn all_subnormal_probs_row() {
                 .temperature(&[T::of(1.0)])
                 .exec(exec)
                 .build()
-                .unwrap();
+                .unwrap()
+                .into_owned();
             let want = [1.0 / 6.0, 1.0 / 3.0, 0.5, 0.0];
             for (j, (got, w)) in dist.probs().iter().zip(want).enumerate() {
                 assert!(

@@ -21,7 +21,7 @@ use relaxcat::{
 /// Shapes `(K, B, samples)`: every one is above the parallel threshold.
 const SHAPES: [(usize, usize, usize); 3] = [(7, 2, 5000), (33, 3, 400), (1000, 1, 40)];
 
-fn dist<T: Fl>(k: usize, b: usize, exec: Exec) -> RelaxedOneHotCategorical<T> {
+fn dist<T: Fl>(k: usize, b: usize, exec: Exec) -> RelaxedOneHotCategorical<'static, T> {
     let mut r = Inputs::new(k as u64 * 31 + b as u64);
     let mut logits = r.vec(k * b, -3.0, 3.0);
     if k > 2 {
@@ -34,6 +34,7 @@ fn dist<T: Fl>(k: usize, b: usize, exec: Exec) -> RelaxedOneHotCategorical<T> {
         .exec(exec)
         .build()
         .unwrap()
+        .into_owned()
 }
 
 /// Everything a distribution computes from one stream, as bit patterns.

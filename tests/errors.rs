@@ -55,7 +55,7 @@ fn untouched<T: Fl>(what: &str, buf: &[T]) {
     );
 }
 
-fn dist<T: Fl>(exec: &Exec) -> RelaxedOneHotCategorical<T> {
+fn dist<T: Fl>(exec: &Exec) -> RelaxedOneHotCategorical<'static, T> {
     // B = 2 rows of K = 3.
     let logits = [0.1, -0.4, 1.2, 0.0, 0.5, -2.0].map(T::of);
     RelaxedOneHotCategorical::builder(3)
@@ -64,13 +64,14 @@ fn dist<T: Fl>(exec: &Exec) -> RelaxedOneHotCategorical<T> {
         .exec(exec.clone())
         .build()
         .unwrap()
+        .into_owned()
 }
 
 #[test]
 fn builder_shape_and_choice_errors() {
     let t = [1.0f32];
     let l = [0.0f32, 1.0, 2.0];
-    type D = RelaxedOneHotCategorical<f32>;
+    type D<'a> = RelaxedOneHotCategorical<'a, f32>;
     expect_err(
         D::builder(0).logits(&[]).temperature(&t).build(),
         ErrorKind::InvalidShape,
@@ -175,7 +176,8 @@ fn temperature_errors<T: Fl>() {
         let r = RelaxedOneHotCategorical::builder(3)
             .logits(&l)
             .temperature(&[T::of(bad)])
-            .build();
+            .build()
+            .map(|d| d.into_owned());
         expect_err(
             r,
             ErrorKind::InvalidTemperature,
@@ -216,12 +218,14 @@ fn parameter_value_errors<T: Fl>() {
             .probs(&p.iter().map(|&v| T::of(v)).collect::<Vec<_>>())
             .temperature(&t)
             .build()
+            .map(|d| d.into_owned())
     };
     let build_l = |l: &[f64]| {
         RelaxedOneHotCategorical::builder(3)
             .logits(&l.iter().map(|&v| T::of(v)).collect::<Vec<_>>())
             .temperature(&t)
             .build()
+            .map(|d| d.into_owned())
     };
     let ok = [0.2, 0.3, 0.5];
     let with = |row: [f64; 3]| [ok, row].concat();
@@ -595,7 +599,8 @@ fn density_errors<T: Fl>() {
             .validate(false)
             .exec(exec.clone())
             .build()
-            .unwrap();
+            .unwrap()
+            .into_owned();
         assert!(!lax.validates());
         assert!(lax.log_prob(&value([0.2, 0.3, 0.6])).is_ok());
         expect_err(

@@ -73,12 +73,16 @@ fn check<T: Fl>(c: &Case) -> Worst {
     let (d, raw_t): (RelaxedOneHotCategorical<T>, Vec<f64>) = match (&c.logits, &c.probs) {
         (Some(l), None) => {
             let lt = cast::<T>(l);
-            let d = RelaxedOneHotCategorical::from_logits(&[T::of(t)], &lt, k).unwrap();
+            let d = RelaxedOneHotCategorical::from_logits(&[T::of(t)], &lt, k)
+                .unwrap()
+                .into_owned();
             (d, widen(&lt))
         }
         (None, Some(p)) => {
             let pt = cast::<T>(p);
-            let d = RelaxedOneHotCategorical::from_probs(&[T::of(t)], &pt, k).unwrap();
+            let d = RelaxedOneHotCategorical::from_probs(&[T::of(t)], &pt, k)
+                .unwrap()
+                .into_owned();
             // The oracle's logits: ln p of the rounded probs (ln 0 = -inf).
             (d, widen(&pt).iter().map(|p| p.ln()).collect())
         }
@@ -360,7 +364,8 @@ fn one_unmasked_category_is_exact() {
     fn check<T: Fl>() {
         for t in [1e-3, 1.0, 1e3] {
             let l = cast::<T>(&[f64::NEG_INFINITY, -1e4, f64::NEG_INFINITY]);
-            let d = RelaxedOneHotCategorical::from_logits(&[T::of(t)], &l, 3).unwrap();
+            let temperature = [T::of(t)];
+            let d = RelaxedOneHotCategorical::from_logits(&temperature, &l, 3).unwrap();
             let mut y = vec![T::of(0.0); 30];
             let mut x = vec![T::of(0.0); 30];
             d.rsample_rows_into(Stream::new(3, 0), 0..10, &mut y)

@@ -17,7 +17,7 @@ use relaxcat::{
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-type Dist = RelaxedOneHotCategorical<f64>;
+type Dist<'a> = RelaxedOneHotCategorical<'a, f64>;
 
 // ---------------------------------------------------------------------------
 // Test inputs
@@ -98,13 +98,14 @@ impl Case {
     fn n(&self) -> usize {
         self.s * self.b
     }
-    fn dist(&self, logits: &[f64], t: &[f64]) -> Dist {
+    fn dist(&self, logits: &[f64], t: &[f64]) -> Dist<'static> {
         RelaxedOneHotCategorical::builder(self.k)
             .temperature(t)
             .logits(logits)
             .exec(Exec::serial())
             .build()
             .unwrap()
+            .into_owned()
     }
     fn stream(&self) -> Stream {
         Stream::new(self.seed, 3)
@@ -364,6 +365,7 @@ fn rsample_probs_gradient_matches_finite_differences() {
                 .exec(Exec::serial())
                 .build()
                 .unwrap()
+                .into_owned()
         };
         let d = build(&probs);
         let y = case.soft(&d);
@@ -598,6 +600,7 @@ fn log_prob_probs_gradient_matches_finite_differences() {
                 .exec(Exec::serial())
                 .build()
                 .unwrap()
+                .into_owned()
         };
         let d = build(&probs);
         let value = case.soft(&d);
@@ -680,7 +683,9 @@ fn underflowed_components_f32() {
     let mut rng = Rand(37);
     let (k, b, s, t) = (1000usize, 2usize, 2usize, 0.05f32);
     let logits: Vec<f32> = (0..b * k).map(|_| 3.0 * rng.normal() as f32).collect();
-    let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t], &logits, k).unwrap();
+    let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t], &logits, k)
+        .unwrap()
+        .into_owned();
     let stream = Stream::new(99, 0);
     let n = s * b;
     let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
@@ -710,7 +715,8 @@ fn underflowed_components_f32() {
         &logits.iter().map(|&v| v as f64).collect::<Vec<_>>(),
         k,
     )
-    .unwrap();
+    .unwrap()
+    .into_owned();
     let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
     let up64: Vec<f64> = up.iter().map(|&v| v as f64).collect();
     for log_cot in [false, true] {
@@ -1235,14 +1241,17 @@ fn log_prob_backward_f32_close_to_f64() {
         let b = 2;
         let logits: Vec<f32> = (0..b * k).map(|_| 1.5 * rng.normal() as f32).collect();
         let l64: Vec<f64> = logits.iter().map(|&v| v as f64).collect();
-        let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k).unwrap();
+        let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k)
+            .unwrap()
+            .into_owned();
         // Values rounded to f32 are off the f64 simplex by more than f64's tolerance.
         let d64 = RelaxedOneHotCategorical::<f64>::builder(k)
             .temperature(&[t as f32 as f64])
             .logits(&l64)
             .validate(false)
             .build()
-            .unwrap();
+            .unwrap()
+            .into_owned();
         let n = 2 * b;
         let mut x = vec![0f32; n * k];
         d32.rsample_log_rows_into(Stream::new(5, 0), 0..n, &mut x)
@@ -1312,9 +1321,12 @@ fn rsample_backward_f32_close_to_f64() {
         let b = 2;
         let logits: Vec<f32> = (0..b * k).map(|_| 1.5 * rng.normal() as f32).collect();
         let l64: Vec<f64> = logits.iter().map(|&v| v as f64).collect();
-        let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k).unwrap();
-        let d64 =
-            RelaxedOneHotCategorical::<f64>::from_logits(&[t as f32 as f64], &l64, k).unwrap();
+        let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k)
+            .unwrap()
+            .into_owned();
+        let d64 = RelaxedOneHotCategorical::<f64>::from_logits(&[t as f32 as f64], &l64, k)
+            .unwrap()
+            .into_owned();
         let n = 2 * b;
         let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
         d32.rsample_with_log_rows_into(Stream::new(9, 0), 0..n, &mut y, &mut x)

@@ -516,14 +516,28 @@ fn sampler<T: Fl>() {
                         panic!("{}: {e}", at("log_prob_x of own sample", 0, 0))
                     });
 
-                    let dl = widen(dist.logits());
+                    // The sampler reads the parameters as given (ln p for
+                    // probs), shifted by each row's largest log-weight.
+                    let given = widen(&values);
+                    let dl: Vec<f64> = given
+                        .chunks(k)
+                        .flat_map(|row| {
+                            let lw: Vec<f64> = if p.probs {
+                                row.iter().map(|v| v.ln()).collect()
+                            } else {
+                                row.to_vec()
+                            };
+                            let m = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                            let m = if m.is_finite() { m } else { 0.0 };
+                            lw.into_iter().map(move |l| l - m)
+                        })
+                        .collect();
                     for i in 0..n {
                         let b = i % b_rows;
                         let t = p.temperature[if p.temperature.len() == 1 { 0 } else { b }];
                         let row = i * k..(i + 1) * k;
                         let gi = widen(&g[row.clone()]);
-                        // The sampler starts from the distribution's own
-                        // (rounded) normalised logits, checked just above.
+                        // The oracle starts from the same shifted log-weights.
                         let li = &dl[b * k..(b + 1) * k];
                         let (z, y_o) = oracle::rsample(li, &gi, t);
                         let x_o = oracle::log_sample(li, &gi, t);
@@ -589,17 +603,8 @@ fn sampler<T: Fl>() {
                         });
                     }
 
-                    let outputs: Outputs<T> = [
-                        dist.logits().to_vec(),
-                        dist.probs().to_vec(),
-                        g,
-                        y,
-                        x,
-                        hard,
-                        soft,
-                        lp,
-                        lpx,
-                    ];
+                    let outputs: Outputs<T> =
+                        [dist.logits(), dist.probs(), g, y, x, hard, soft, lp, lpx];
                     match &first {
                         None => first = Some(outputs),
                         Some(f) => {
@@ -882,7 +887,8 @@ fn density_with_fully_masked_chunks() {
                         .temperature(&[T::of(t)])
                         .exec(exec.clone())
                         .build()
-                        .unwrap();
+                        .unwrap()
+                        .into_owned();
                     let n = 4;
                     let mut y = vec![T::of(0.0); n * k];
                     let mut x = vec![T::of(0.0); n * k];
@@ -949,7 +955,8 @@ fn tiny_valid_temperatures_never_give_nan() {
                 .logits(&logits)
                 .temperature(&[T::of(t)])
                 .build()
-                .unwrap();
+                .unwrap()
+                .into_owned();
             let mut g = relaxcat::Generator::new(1);
             let y = dist.rsample(&mut g, 1000).unwrap();
             let x = dist.rsample_log(&mut g, 1000).unwrap();
@@ -983,7 +990,8 @@ fn hard_index_exact_for_huge_k_f32() {
         .logits(&logits)
         .temperature(&[1.0f32])
         .build()
-        .unwrap();
+        .unwrap()
+        .into_owned();
     let mut hard = vec![0f32; k];
     let mut soft = vec![0f32; k];
     dist.rsample_hard_rows_into(Stream::new(1, 0), 0..1, &mut hard, &mut soft)

@@ -108,13 +108,14 @@ impl Case {
         &self.logits[p * self.k..(p + 1) * self.k]
     }
 
-    fn dist<T: Fl>(&self, logits: &[f64]) -> RelaxedOneHotCategorical<T> {
+    fn dist<T: Fl>(&self, logits: &[f64]) -> RelaxedOneHotCategorical<'static, T> {
         RelaxedOneHotCategorical::from_logits(
             &cast::<T>(self.temperatures()),
             &cast(logits),
             self.k,
         )
         .expect("a valid case")
+        .into_owned()
     }
 }
 
@@ -291,7 +292,7 @@ fn shift_invariance<T: Fl>(c: &Case, shift: f64) -> Result<(), TestCaseError> {
         (y, x)
     };
     let ((y0, x0), (y1, x1)) = (draw(&d0), draw(&d1));
-    let norm = widen(d0.logits());
+    let norm = widen(&d0.logits());
     let lp0 = d0.log_prob_x(&x0).unwrap();
     let lp1 = d1.log_prob_x(&x0).unwrap();
     for i in 0..n {
@@ -513,8 +514,12 @@ const OUTPUT_NAMES: [&str; 5] = [
 fn scalar_temperature_is_per_row<T: Fl>(c: &Case) {
     let t = T::of(c.temperature[0]);
     let logits = cast::<T>(&c.logits);
-    let scalar = RelaxedOneHotCategorical::from_logits(&[t], &logits, c.k).unwrap();
-    let repeated = RelaxedOneHotCategorical::from_logits(&vec![t; c.b], &logits, c.k).unwrap();
+    let scalar = RelaxedOneHotCategorical::from_logits(&[t], &logits, c.k)
+        .unwrap()
+        .into_owned();
+    let repeated = RelaxedOneHotCategorical::from_logits(&vec![t; c.b], &logits, c.k)
+        .unwrap()
+        .into_owned();
     let stream = Stream::new(c.seed, c.offset);
     let a = outputs(&scalar, stream, 0..c.rows());
     let b = outputs(&repeated, stream, 0..c.rows());

@@ -67,7 +67,7 @@ fn build<T: Fl>(
     t: f64,
     logits: Option<&[f64]>,
     probs: Option<&[f64]>,
-) -> RelaxedOneHotCategorical<T> {
+) -> RelaxedOneHotCategorical<'static, T> {
     let t = [T::of(t)];
     let (l, p): (Option<Vec<T>>, Option<Vec<T>>) = (logits.map(cast), probs.map(cast));
     let builder = RelaxedOneHotCategorical::<T>::builder(k)
@@ -78,7 +78,10 @@ fn build<T: Fl>(
         (None, Some(p)) => builder.probs(p),
         _ => panic!("case needs exactly one of logits and probs"),
     };
-    builder.build().expect("reference parameters are valid")
+    builder
+        .build()
+        .expect("reference parameters are valid")
+        .into_owned()
 }
 
 fn torch_cases<T: Fl>() {
@@ -268,7 +271,8 @@ fn f32_underflow_is_handled_in_log_space() {
             .temperature(&[tau as f32])
             .exec(exec.clone())
             .build()
-            .unwrap();
+            .unwrap()
+            .into_owned();
         let mut g = Generator::new(11);
         let x = dist.rsample_log(&mut g, samples).unwrap();
         g.set_position(0);

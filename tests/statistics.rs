@@ -75,7 +75,8 @@ fn hard_sample_frequencies_match_probs() {
                     .temperature(&[T::of(t)])
                     .exec(Exec::new())
                     .build()
-                    .unwrap();
+                    .unwrap()
+                    .into_owned();
                 let mut g = Generator::new(1000 + i as u64 + 10 * masked as u64);
                 let (hard, _soft) = dist.rsample_hard(&mut g, n).unwrap();
                 let mut counts = vec![0u64; k];
@@ -185,7 +186,8 @@ fn k2_marginal_matches_closed_form() {
                 .temperature(&[T::of(t)])
                 .exec(Exec::new())
                 .build()
-                .unwrap();
+                .unwrap()
+                .into_owned();
             let mut g = Generator::new(4242 + i as u64 + 10 * log_space as u64);
             let mut v: Vec<f64> = if log_space {
                 dist.rsample_log(&mut g, n)
@@ -245,7 +247,8 @@ fn soft_rows_sum_to_one() {
                     .temperature(&[T::of(t)])
                     .exec(exec.clone())
                     .build()
-                    .unwrap();
+                    .unwrap()
+                    .into_owned();
                 let rows = (1_000_000 / k).max(1);
                 let y = dist
                     .rsample(&mut Generator::new(90 + i as u64), rows)
@@ -315,7 +318,8 @@ fn density_integrates_to_one_k2() {
             .temperature(&[T::of(t)])
             .exec(Exec::new())
             .build()
-            .unwrap();
+            .unwrap()
+            .into_owned();
         let t_eff = T::of(t).f();
         let h = 0.2 / t_eff;
         let xs = trapezoid((logits[0] - logits[1]) / t_eff, 80.0 / t_eff, h);
@@ -392,7 +396,8 @@ fn density_integrates_to_one_k3() {
             .temperature(&[t])
             .exec(Exec::new())
             .build()
-            .unwrap();
+            .unwrap()
+            .into_owned();
         let h = 0.25 / t;
         let x1 = trapezoid((logits[0] - logits[2]) / t, 40.0 / t, h);
         let x2 = trapezoid((logits[1] - logits[2]) / t, 40.0 / t, h);

@@ -20,6 +20,9 @@ use super::generator::relaxcat_generator;
 use super::status::{guard, relaxcat_status};
 use crate::Float;
 use crate::dist::{Param, RelaxedOneHotCategorical};
+
+/// The distribution a C handle holds: it owns copies of its parameters.
+pub(super) type Dist<T> = RelaxedOneHotCategorical<'static, T>;
 use crate::error::{Error, ErrorKind, Result};
 use crate::rng::{Generator, Stream};
 use std::ops::Range;
@@ -42,39 +45,39 @@ pub const RELAXCAT_DIST_NO_VALIDATE: u32 = 1;
 /// of `K` categories and a temperature (one, or one per row). Immutable.
 /// Created by `relaxcat_dist_f32_new`, freed by `relaxcat_dist_f32_free`.
 pub struct relaxcat_dist_f32 {
-    inner: RelaxedOneHotCategorical<f32>,
+    inner: Dist<f32>,
 }
 
 /// A RelaxedOneHotCategorical distribution over `f64`: `B` parameter rows
 /// of `K` categories and a temperature (one, or one per row). Immutable.
 /// Created by `relaxcat_dist_f64_new`, freed by `relaxcat_dist_f64_free`.
 pub struct relaxcat_dist_f64 {
-    inner: RelaxedOneHotCategorical<f64>,
+    inner: Dist<f64>,
 }
 
 /// What the generic helpers (here and in `grad`) need of a handle type.
 pub(super) trait DistHandle: Sized {
     type T: Float + Default;
-    fn dist(&self) -> &RelaxedOneHotCategorical<Self::T>;
-    fn wrap(dist: RelaxedOneHotCategorical<Self::T>) -> Self;
+    fn dist(&self) -> &Dist<Self::T>;
+    fn wrap(dist: Dist<Self::T>) -> Self;
 }
 
 impl DistHandle for relaxcat_dist_f32 {
     type T = f32;
-    fn dist(&self) -> &RelaxedOneHotCategorical<f32> {
+    fn dist(&self) -> &Dist<f32> {
         &self.inner
     }
-    fn wrap(inner: RelaxedOneHotCategorical<f32>) -> Self {
+    fn wrap(inner: Dist<f32>) -> Self {
         relaxcat_dist_f32 { inner }
     }
 }
 
 impl DistHandle for relaxcat_dist_f64 {
     type T = f64;
-    fn dist(&self) -> &RelaxedOneHotCategorical<f64> {
+    fn dist(&self) -> &Dist<f64> {
         &self.inner
     }
-    fn wrap(inner: RelaxedOneHotCategorical<f64>) -> Self {
+    fn wrap(inner: Dist<f64>) -> Self {
         relaxcat_dist_f64 { inner }
     }
 }
@@ -108,6 +111,11 @@ unsafe fn new<H: DistHandle>(
             ),
         ));
     }
+    if batch_rows == 0 && k > 0 {
+        return Err(Error::shape(
+            "batch_rows is 0; a distribution needs at least one parameter row",
+        ));
+    }
     let (param, values) = match (probs.is_null(), logits.is_null()) {
         (false, true) => (
             Param::Probs,
@@ -135,15 +143,13 @@ unsafe fn new<H: DistHandle>(
     let values = unsafe { values.gather() };
     // SAFETY: as above.
     let temperature = unsafe { temperature.slice() };
-    let builder = RelaxedOneHotCategorical::<H::T>::builder(k)
-        .temperature(temperature)
+    // The handle owns copies: one of the parameters (none more when a
+    // strided matrix was gathered) and one of the temperature.
+    let dist = Dist::<H::T>::builder(k)
+        .owned(param, values.into_owned(), temperature.to_vec())
         .validate(flags & RELAXCAT_DIST_NO_VALIDATE == 0)
-        .exec(exec_of(ctx));
-    let builder = match param {
-        Param::Probs => builder.probs(&values),
-        Param::Logits => builder.logits(&values),
-    };
-    let dist = builder.build()?;
+        .exec(exec_of(ctx))
+        .build()?;
     // SAFETY: `out` was checked non-NULL and aligned.
     unsafe { out.write(Box::into_raw(Box::new(H::wrap(dist)))) };
     Ok(())
@@ -185,7 +191,7 @@ unsafe fn with_context<H: DistHandle>(
 unsafe fn attribute<H: DistHandle, V>(
     dist: *const H,
     out: *mut V,
-    get: impl FnOnce(&RelaxedOneHotCategorical<H::T>) -> V,
+    get: impl FnOnce(&Dist<H::T>) -> V,
 ) -> Result<()> {
     let dist = handle("dist", dist)?;
     let out = out_param("out", out)?;
@@ -227,26 +233,20 @@ unsafe fn parameter<H: DistHandle>(
     dist: *const H,
     out: *mut H::T,
     out_ld: usize,
-    get: fn(&RelaxedOneHotCategorical<H::T>) -> &[H::T],
+    get: fn(&Dist<H::T>, &mut [H::T]) -> Result<()>,
 ) -> Result<()> {
     let dist = handle("dist", dist)?.dist();
     let out = matrix("out", out, dist.batch_rows(), dist.num_categories(), out_ld)?;
-    let values = get(dist);
     // SAFETY: checked extent; exclusive per contract.
-    unsafe {
-        out.fill(|out| {
-            out.copy_from_slice(values);
-            Ok(())
-        })
-    }
+    unsafe { out.fill(|out| get(dist, out)) }
 }
 
 /// A sampling method that draws from a generator into one output.
-type DrawFn<T> = fn(&RelaxedOneHotCategorical<T>, &mut Generator, usize, &mut [T]) -> Result<()>;
+type DrawFn<T> = fn(&Dist<T>, &mut Generator, usize, &mut [T]) -> Result<()>;
 
 /// The `samples * B x K` output matrix of a draw.
 pub(super) fn draw_matrix<T>(
-    dist: &RelaxedOneHotCategorical<impl Float>,
+    dist: &Dist<impl Float>,
     samples: usize,
     name: &'static str,
     out: *mut T,
@@ -307,11 +307,11 @@ unsafe fn draw_hard<H: DistHandle>(
 }
 
 /// A sampling method for a row range of a stream into one output.
-type RowsFn<T> = fn(&RelaxedOneHotCategorical<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
+type RowsFn<T> = fn(&Dist<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
 
 /// The `(end - begin) x K` output of a row-range sample.
 pub(super) fn rows_matrix<T>(
-    dist: &RelaxedOneHotCategorical<impl Float>,
+    dist: &Dist<impl Float>,
     rows: &Range<usize>,
     name: &'static str,
     out: *mut T,
@@ -377,7 +377,7 @@ unsafe fn draw_hard_rows<H: DistHandle>(
 }
 
 /// A density method: value rows in, one number per row out.
-type DensityFn<T> = fn(&RelaxedOneHotCategorical<T>, &[T], &mut [T]) -> Result<()>;
+type DensityFn<T> = fn(&Dist<T>, &[T], &mut [T]) -> Result<()>;
 
 /// Log-densities of `value_rows` value rows into `out`.
 ///
@@ -584,7 +584,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_probs(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_probs", || unsafe {
-        parameter(dist, out, out_ld, |d| d.probs())
+        parameter(dist, out, out_ld, Dist::probs_into)
     })
 }
 
@@ -603,7 +603,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_logits(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_logits", || unsafe {
-        parameter(dist, out, out_ld, |d| d.logits())
+        parameter(dist, out, out_ld, Dist::logits_into)
     })
 }
 
@@ -666,14 +666,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample", || unsafe {
-        draw(
-            RelaxedOneHotCategorical::rsample_into,
-            dist,
-            generator,
-            samples,
-            out,
-            out_ld,
-        )
+        draw(Dist::rsample_into, dist, generator, samples, out, out_ld)
     })
 }
 
@@ -696,14 +689,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_sample(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_sample", || unsafe {
-        draw(
-            RelaxedOneHotCategorical::sample_into,
-            dist,
-            generator,
-            samples,
-            out,
-            out_ld,
-        )
+        draw(Dist::sample_into, dist, generator, samples, out, out_ld)
     })
 }
 
@@ -728,7 +714,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_log(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample_log", || unsafe {
         draw(
-            RelaxedOneHotCategorical::rsample_log_into,
+            Dist::rsample_log_into,
             dist,
             generator,
             samples,
@@ -791,7 +777,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_rows(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample_rows", || unsafe {
         draw_rows(
-            RelaxedOneHotCategorical::rsample_rows_into,
+            Dist::rsample_rows_into,
             dist,
             seed,
             offset,
@@ -824,7 +810,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_log_rows(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample_log_rows", || unsafe {
         draw_rows(
-            RelaxedOneHotCategorical::rsample_log_rows_into,
+            Dist::rsample_log_rows_into,
             dist,
             seed,
             offset,
@@ -892,14 +878,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_log_prob(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_log_prob", || unsafe {
-        density(
-            RelaxedOneHotCategorical::log_prob_into,
-            dist,
-            value_rows,
-            value,
-            value_ld,
-            out,
-        )
+        density(Dist::log_prob_into, dist, value_rows, value, value_ld, out)
     })
 }
 
@@ -924,7 +903,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_log_prob_x(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_log_prob_x", || unsafe {
         density(
-            RelaxedOneHotCategorical::log_prob_x_into,
+            Dist::log_prob_x_into,
             dist,
             value_rows,
             value,
@@ -1109,7 +1088,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_probs(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_probs", || unsafe {
-        parameter(dist, out, out_ld, |d| d.probs())
+        parameter(dist, out, out_ld, Dist::probs_into)
     })
 }
 
@@ -1128,7 +1107,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_logits(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_logits", || unsafe {
-        parameter(dist, out, out_ld, |d| d.logits())
+        parameter(dist, out, out_ld, Dist::logits_into)
     })
 }
 
@@ -1191,14 +1170,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample", || unsafe {
-        draw(
-            RelaxedOneHotCategorical::rsample_into,
-            dist,
-            generator,
-            samples,
-            out,
-            out_ld,
-        )
+        draw(Dist::rsample_into, dist, generator, samples, out, out_ld)
     })
 }
 
@@ -1221,14 +1193,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_sample(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_sample", || unsafe {
-        draw(
-            RelaxedOneHotCategorical::sample_into,
-            dist,
-            generator,
-            samples,
-            out,
-            out_ld,
-        )
+        draw(Dist::sample_into, dist, generator, samples, out, out_ld)
     })
 }
 
@@ -1253,7 +1218,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample_log", || unsafe {
         draw(
-            RelaxedOneHotCategorical::rsample_log_into,
+            Dist::rsample_log_into,
             dist,
             generator,
             samples,
@@ -1316,7 +1281,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_rows(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample_rows", || unsafe {
         draw_rows(
-            RelaxedOneHotCategorical::rsample_rows_into,
+            Dist::rsample_rows_into,
             dist,
             seed,
             offset,
@@ -1349,7 +1314,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log_rows(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample_log_rows", || unsafe {
         draw_rows(
-            RelaxedOneHotCategorical::rsample_log_rows_into,
+            Dist::rsample_log_rows_into,
             dist,
             seed,
             offset,
@@ -1417,14 +1382,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_log_prob(
 ) -> relaxcat_status {
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_log_prob", || unsafe {
-        density(
-            RelaxedOneHotCategorical::log_prob_into,
-            dist,
-            value_rows,
-            value,
-            value_ld,
-            out,
-        )
+        density(Dist::log_prob_into, dist, value_rows, value, value_ld, out)
     })
 }
 
@@ -1449,7 +1407,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_log_prob_x(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_log_prob_x", || unsafe {
         density(
-            RelaxedOneHotCategorical::log_prob_x_into,
+            Dist::log_prob_x_into,
             dist,
             value_rows,
             value,

@@ -17,12 +17,13 @@
 //! written only after the Rust call succeeded.
 
 use super::buffer::{DenseOut, Mat, Span, all_disjoint, handle, matrix, row_range, vector};
+use super::dist::Dist;
 use super::dist::{DistHandle, draw_matrix, relaxcat_dist_f32, relaxcat_dist_f64, rows_matrix};
 use super::generator::relaxcat_generator;
 use super::status::{guard, relaxcat_status};
 use crate::error::{Error, ErrorKind, Result};
 use crate::rng::Stream;
-use crate::{Float, LogProbGrads, ParamGrads, ProbsGrad, RelaxedOneHotCategorical, SampleForm};
+use crate::{Float, LogProbGrads, ParamGrads, ProbsGrad, SampleForm};
 
 /// The caller's optional parameter-gradient buffers, unchecked.
 #[derive(Clone, Copy)]
@@ -62,10 +63,7 @@ impl<T> ParamOuts<T> {
     }
 }
 
-fn param_outs<T: Float>(
-    dist: &RelaxedOneHotCategorical<T>,
-    p: ParamPtrs<T>,
-) -> Result<ParamOuts<T>> {
+fn param_outs<T: Float>(dist: &Dist<T>, p: ParamPtrs<T>) -> Result<ParamOuts<T>> {
     let (b, k) = (dist.batch_rows(), dist.num_categories());
     let logits = if p.grad_logits.is_null() {
         None
@@ -156,8 +154,7 @@ impl<'a, T: Float + Default> ParamDense<'a, T> {
 }
 
 /// A sampler backward pass of the Rust API.
-type SampleVjp<T> =
-    fn(&RelaxedOneHotCategorical<T>, SampleForm<'_, T>, &[T], ParamGrads<'_, T>) -> Result<()>;
+type SampleVjp<T> = fn(&Dist<T>, SampleForm<'_, T>, &[T], ParamGrads<'_, T>) -> Result<()>;
 
 /// The backward pass of a sampler over `rows` sample rows.
 ///
@@ -223,8 +220,7 @@ unsafe fn sample_backward<H: DistHandle>(
 }
 
 /// A density backward pass of the Rust API.
-type DensityVjp<T> =
-    fn(&RelaxedOneHotCategorical<T>, &[T], &[T], LogProbGrads<'_, T>) -> Result<()>;
+type DensityVjp<T> = fn(&Dist<T>, &[T], &[T], LogProbGrads<'_, T>) -> Result<()>;
 
 /// The backward pass of a log-density over `rows` value rows.
 ///
@@ -576,7 +572,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample_backward", || unsafe {
         sample_backward(
-            RelaxedOneHotCategorical::rsample_backward,
+            Dist::rsample_backward,
             dist,
             rows,
             soft,
@@ -633,7 +629,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_hard_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample_hard_backward", || unsafe {
         sample_backward(
-            RelaxedOneHotCategorical::rsample_hard_backward,
+            Dist::rsample_hard_backward,
             dist,
             rows,
             soft,
@@ -691,7 +687,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_log_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_rsample_log_backward", || unsafe {
         sample_backward(
-            RelaxedOneHotCategorical::rsample_log_backward,
+            Dist::rsample_log_backward,
             dist,
             rows,
             soft,
@@ -755,7 +751,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_log_prob_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_log_prob_backward", || unsafe {
         density_backward(
-            RelaxedOneHotCategorical::log_prob_backward,
+            Dist::log_prob_backward,
             dist,
             rows,
             value,
@@ -811,7 +807,7 @@ pub unsafe extern "C" fn relaxcat_dist_f32_log_prob_x_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f32_log_prob_x_backward", || unsafe {
         density_backward(
-            RelaxedOneHotCategorical::log_prob_x_backward,
+            Dist::log_prob_x_backward,
             dist,
             rows,
             value,
@@ -1020,7 +1016,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample_backward", || unsafe {
         sample_backward(
-            RelaxedOneHotCategorical::rsample_backward,
+            Dist::rsample_backward,
             dist,
             rows,
             soft,
@@ -1077,7 +1073,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample_hard_backward", || unsafe {
         sample_backward(
-            RelaxedOneHotCategorical::rsample_hard_backward,
+            Dist::rsample_hard_backward,
             dist,
             rows,
             soft,
@@ -1135,7 +1131,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_rsample_log_backward", || unsafe {
         sample_backward(
-            RelaxedOneHotCategorical::rsample_log_backward,
+            Dist::rsample_log_backward,
             dist,
             rows,
             soft,
@@ -1199,7 +1195,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_log_prob_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_log_prob_backward", || unsafe {
         density_backward(
-            RelaxedOneHotCategorical::log_prob_backward,
+            Dist::log_prob_backward,
             dist,
             rows,
             value,
@@ -1255,7 +1251,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_log_prob_x_backward(
     // SAFETY: the caller's contract above is the helper's.
     guard("relaxcat_dist_f64_log_prob_x_backward", || unsafe {
         density_backward(
-            RelaxedOneHotCategorical::log_prob_x_backward,
+            Dist::log_prob_x_backward,
             dist,
             rows,
             value,

@@ -148,8 +148,12 @@ impl<T: Real> Kernel<T> for GumbelRows<'_, T> {
 pub struct SampleRows<'a, T> {
     /// Which sample.
     pub kind: SampleKind,
-    /// Normalised logits, `batch_rows x k`.
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `batch_rows x k`.
     pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
     /// `1 / t` per parameter row (one value for a scalar temperature).
     pub inv_temperature: &'a [T],
     /// Row length.
@@ -192,7 +196,8 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                         b
                     }];
                     let l =
-                        V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                        V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY)
+                            .sub(V::splat(self.row_shift[b]));
                     *z = perturb(l, gumbel(V::uniform(rng.next_row())), V::splat(inv_t));
                     b = if b + 1 == batch_rows { 0 } else { b + 1 };
                 }
@@ -222,6 +227,7 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                 }];
                 *a = perturb_row::<V>(
                     &self.logits[b * k..(b + 1) * k],
+                    self.row_shift[b],
                     inv_t,
                     rng.next_row(),
                     &mut self.out[range(r)],
@@ -293,8 +299,12 @@ pub struct DensityRows<'a, T> {
     pub log_space: bool,
     /// `true`: check each value row (range and total).
     pub validate: bool,
-    /// Normalised logits, `batch_rows x k`.
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `batch_rows x k`.
     pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
     /// Temperature per parameter row (one value for a scalar temperature).
     pub temperature: &'a [T],
     /// `lgamma(K') + (K'-1) ln t` per parameter row.
@@ -341,6 +351,7 @@ impl<T: Real> DensityRows<'_, T> {
                 let b = (self.first_row + i) % batch_rows;
                 let (lp, bad, total) = log_density_long_row::<V, LOG_SPACE, VALIDATE>(
                     &self.logits[b * k..(b + 1) * k],
+                    self.row_shift[b],
                     t_of(b),
                     self.log_norm[b],
                     self.unmasked[b],
@@ -391,6 +402,7 @@ impl<T: Real> DensityRows<'_, T> {
                 let b = param(r);
                 *a = pass_a::<V, LOG_SPACE, VALIDATE>(
                     &self.logits[b * k..(b + 1) * k],
+                    self.row_shift[b],
                     t_of(b),
                     &self.value[(g0 + r) * k..(g0 + r + 1) * k],
                     &mut buf[r * padded..(r + 1) * padded],
@@ -498,7 +510,8 @@ impl<T: Real> DensityRows<'_, T> {
                     value_fill,
                 );
                 logits[r] =
-                    V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                    V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY)
+                        .sub(V::splat(self.row_shift[b]));
                 temperature[r] = self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
                 log_norm[r] = T::from_f64(self.log_norm[b]);
                 unmasked[r] = T::from_f64(self.unmasked[b] as f64);

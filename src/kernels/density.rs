@@ -61,6 +61,7 @@ pub struct PassB<V> {
 #[inline(always)]
 pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     logits: &[V::Elem],
+    shift: V::Elem,
     temperature: V::Elem,
     value: &[V::Elem],
     buf: &mut [V::Elem],
@@ -70,6 +71,7 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     let one = V::splat(V::Elem::ONE);
     let ninf = V::splat(V::Elem::NEG_INFINITY);
     let neg_t = V::splat(-temperature);
+    let shift_v = V::splat(shift);
     let value_fill = if LOG_SPACE {
         V::Elem::NEG_INFINITY
     } else {
@@ -94,7 +96,7 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
         };
         let masked = l.eq(ninf);
         let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
-        let s = V::select(masked, ninf, ly.mul_add(neg_t, l));
+        let s = V::select(masked, ninf, ly.mul_add(neg_t, l.sub(shift_v)));
         s.store(&mut buf[o..]);
         acc.s_max = s.max(acc.s_max);
         if !LOG_SPACE {
@@ -214,6 +216,7 @@ impl Merged {
 #[inline(always)]
 pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     logits: &[V::Elem],
+    shift: V::Elem,
     temperature: V::Elem,
     log_norm: f64,
     unmasked: usize,
@@ -235,6 +238,7 @@ pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bo
         let end = (start + CHUNK).min(k);
         let a = pass_a::<V, LOG_SPACE, VALIDATE>(
             &logits[start..end],
+            shift,
             temperature,
             &value[start..end],
             buf,

@@ -289,6 +289,7 @@ pub struct LogProbPassA<V> {
 #[inline(always)]
 pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
     logits: &[V::Elem],
+    shift: V::Elem,
     t: V::Elem,
     value: &[V::Elem],
     s_buf: &mut [V::Elem],
@@ -301,6 +302,7 @@ pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
     let one = V::splat(V::Elem::ONE);
     let ninf = V::splat(ninf_s);
     let neg_t = V::splat(-t);
+    let shift = V::splat(shift);
     let value_fill = if LOG_SPACE { ninf_s } else { zero_s };
     let mut s_max = ninf;
     let [ly_sum, masked_mass] = sum_vectors::<V, 2>(
@@ -311,7 +313,7 @@ pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
             let v = load_n::<V>(value, o, n, value_fill);
             let masked = l.eq(ninf);
             let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
-            let s = V::select(masked, ninf, ly.mul_add(neg_t, l));
+            let s = V::select(masked, ninf, ly.mul_add(neg_t, l.sub(shift)));
             store_n(s, s_buf, o, n);
             s_max = s.max(s_max);
             let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };

@@ -106,8 +106,12 @@ impl Visits {
 /// draw (and, if asked, the one-hot rows): the same bits as the soft, the
 /// log-space and the straight-through samplers.
 pub struct RsampleWithLogRows<'a, T> {
-    /// Normalised logits, `batch_rows x k`.
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `batch_rows x k`.
     pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
     /// `1 / t` per parameter row (one value for a scalar temperature).
     pub inv_temperature: &'a [T],
     /// Row length.
@@ -148,6 +152,7 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
                 let logits = &self.logits[b * k..(b + 1) * k];
                 *a = perturb_row::<V>(
                     logits,
+                    self.row_shift[b],
                     per_row(self.inv_temperature, b),
                     rng.next_row(),
                     &mut self.log[(g0 + r) * k..(g0 + r + 1) * k],
@@ -348,8 +353,12 @@ fn forms<'s, T, const HAVE: u8>(
 pub struct LogProbBackwardTile<'a, T> {
     /// Values are log-space samples `x = ln y`.
     pub log_space: bool,
-    /// Normalised logits, `B x k`.
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `B x k`.
     pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
     /// Temperature per parameter row (one value for a scalar temperature).
     pub temperature: &'a [T],
     /// `lgamma(K') + (K'-1) ln t` per parameter row.
@@ -397,6 +406,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool>(self) {
         let LogProbBackwardTile {
             logits,
+            row_shift,
             temperature,
             log_norm,
             unmasked,
@@ -440,6 +450,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
                 };
                 let a = log_prob_pass_a::<V, LOG_SPACE>(
                     &logits[b * k..(b + 1) * k],
+                    row_shift[b],
                     per_row(temperature, b),
                     &value[i * k..(i + 1) * k],
                     &mut s_buf[r * k..(r + 1) * k],

@@ -26,7 +26,7 @@
 //! row without a finite maximum).
 
 use super::rowops::{ln_scalar, map_into_sum, max, sum_map};
-use crate::simd::{Kernel, LANES, Real, Vector};
+use crate::simd::{Kernel, LANES, Real, Vector, reduce_max};
 
 /// Which parameter the input rows are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +77,174 @@ impl<T: Real> Kernel<T> for ParamRows<'_, T> {
                 ParamInput::Probs => from_probs_row::<V>(x, logits, probs),
             };
         }
+    }
+}
+
+/// What building a distribution needs of its parameters as given: the
+/// unmasked count of each row (or [`FLAGGED_ROW`]), and for probs `ln p`,
+/// the log-weights the kernels read. One pass per row; for logits it
+/// evaluates no transcendental function and writes nothing but the counts.
+///
+/// ```text
+/// logits x:  unmasked = #{x > -inf};  flagged: some x NaN or +inf, or none > -inf
+/// probs p:   unmasked = #{p > 0};  ln_probs = ln p (ln 0 = -inf);
+///            flagged: some p NaN, < 0 or +inf, none > 0, or sum p > MAX / 2
+/// ```
+///
+/// The flags are those of [`ParamRows`] (the caller's scalar validator then
+/// names the first bad row and category, or accepts a probs row near
+/// overflow); the counts equal `#{normalised logits > -inf}` of every
+/// valid row.
+pub struct ParamCheckRows<'a, T> {
+    /// What `input` holds.
+    pub kind: ParamInput,
+    /// The task's input rows.
+    pub input: &'a [T],
+    /// Probs only: `ln p`, as long as `input`. Empty for logits.
+    pub ln_probs: &'a mut [T],
+    /// One value per row: its largest log-weight (`max x`, or `max ln p`),
+    /// or 0 where that is not finite; the kernels' per-row shift.
+    pub row_shift: &'a mut [T],
+    /// One count per row: unmasked categories, or [`FLAGGED_ROW`].
+    pub unmasked: &'a mut [usize],
+    /// Row length.
+    pub k: usize,
+}
+
+impl<T: Real> Kernel<T> for ParamCheckRows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Vector<Elem = T>>(self) {
+        let k = self.k;
+        match self.kind {
+            ParamInput::Logits => {
+                let rows = self
+                    .input
+                    .chunks_exact(k)
+                    .zip(self.row_shift.iter_mut())
+                    .zip(self.unmasked.iter_mut());
+                for ((x, shift), unmasked) in rows {
+                    (*unmasked, *shift) = check_logits_row::<V>(x);
+                }
+            }
+            ParamInput::Probs => {
+                let rows = self
+                    .input
+                    .chunks_exact(k)
+                    .zip(self.ln_probs.chunks_exact_mut(k))
+                    .zip(self.row_shift.iter_mut())
+                    .zip(self.unmasked.iter_mut());
+                for (((p, ln_p), shift), unmasked) in rows {
+                    (*unmasked, *shift) = check_probs_row::<V>(p, ln_p);
+                }
+            }
+        }
+    }
+}
+
+/// Calls `f(v, full)` for each vector of `x` in count blocks (missing lanes
+/// of the last vector read `fill`), adding the lane counts `f` returns
+/// exactly; returns the total.
+#[inline(always)]
+fn count_blocks<V: Vector>(
+    x: &[V::Elem],
+    fill: V::Elem,
+    mut f: impl FnMut(usize, V, bool) -> V,
+) -> usize {
+    let n = x.len();
+    let mut total = 0usize;
+    let mut start = 0;
+    while start < n {
+        let end = (start + COUNT_BLOCK).min(n);
+        let mut count = V::splat(V::Elem::ZERO);
+        let mut o = start;
+        while o + LANES <= end {
+            count = count.add(f(o, V::load(&x[o..]), true));
+            o += LANES;
+        }
+        if o < end {
+            count = count.add(f(o, V::load_partial(&x[o..end], fill), false));
+        }
+        total += count.reduce_add().to_f64() as usize;
+        start = end;
+    }
+    total
+}
+
+/// The shift of a row whose largest log-weight is `m`.
+#[inline(always)]
+fn shift_of<T: Real>(m: T) -> T {
+    if m.is_finite() { m } else { T::ZERO }
+}
+
+/// One logits row as given: its unmasked count or [`FLAGGED_ROW`], and its
+/// shift.
+#[inline(always)]
+fn check_logits_row<V: Vector>(x: &[V::Elem]) -> (usize, V::Elem) {
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let inf = V::splat(V::Elem::INFINITY);
+    // Lanes that are NaN or +inf (`x < inf` is false for both).
+    let mut bad = zero;
+    let mut m = ninf;
+    let unmasked = count_blocks::<V>(
+        x,
+        V::Elem::NEG_INFINITY,
+        #[inline(always)]
+        |_, v, _| {
+            bad = bad.add(V::select(v.lt(inf), zero, one));
+            m = v.max(m);
+            V::select(ninf.lt(v), one, zero)
+        },
+    );
+    let shift = shift_of(reduce_max(m));
+    if unmasked == 0 || bad.reduce_add() > V::Elem::ZERO {
+        (FLAGGED_ROW, shift)
+    } else {
+        (unmasked, shift)
+    }
+}
+
+/// One probs row as given: `ln p` into `ln_p`; its unmasked count or
+/// [`FLAGGED_ROW`], and its shift.
+#[inline(always)]
+fn check_probs_row<V: Vector>(p: &[V::Elem], ln_p: &mut [V::Elem]) -> (usize, V::Elem) {
+    let n = p.len();
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let inf = V::splat(V::Elem::INFINITY);
+    let mut bad = zero;
+    let mut sum = zero;
+    let mut m = V::splat(V::Elem::NEG_INFINITY);
+    let unmasked = count_blocks::<V>(
+        p,
+        V::Elem::ZERO,
+        #[inline(always)]
+        |o, v, full| {
+            // `0 <= p < inf` is false for NaN, negatives and +inf; -0.0
+            // passes, and is a zero probability.
+            let ok = V::mask_and(zero.le(v), v.lt(inf));
+            bad = bad.add(V::select(ok, zero, one));
+            sum = sum.add(v);
+            let l = V::Elem::ln_v(v);
+            m = l.max(m);
+            if full {
+                l.store(&mut ln_p[o..]);
+            } else {
+                l.store_partial(&mut ln_p[o..n]);
+            }
+            V::select(zero.lt(v), one, zero)
+        },
+    );
+    let s = sum.reduce_add();
+    // Far below MAX, the validator's f64 sum is finite in this precision too.
+    let far_from_overflow = s <= V::Elem::MAX / (V::Elem::ONE + V::Elem::ONE);
+    let shift = shift_of(reduce_max(m));
+    if unmasked == 0 || bad.reduce_add() > V::Elem::ZERO || !far_from_overflow {
+        (FLAGGED_ROW, shift)
+    } else {
+        (unmasked, shift)
     }
 }
 

@@ -87,7 +87,9 @@ pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
     );
 }
 
-/// Pass 1: `out = (logits + g) * inv_t`; returns the lanewise max of `out`
+/// Pass 1: `out = ((logits - shift) + g) * inv_t`, `shift` the row's
+/// maximum log-weight (so that `l - shift` is exact near the top and the
+/// rounding of `l + g` does not grow with the logits' offset); returns the lanewise max of `out`
 /// (reduce it with `reduce_max` / `reduce_max8`).
 ///
 /// For unmasked categories `z` saturates at `+-MAX`, the largest finite
@@ -97,12 +99,14 @@ pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
 #[inline(always)]
 pub fn perturb_row<V: Vector>(
     logits: &[V::Elem],
+    shift: V::Elem,
     inv_t: V::Elem,
     rng: &mut V::Rng,
     out: &mut [V::Elem],
 ) -> V {
     let k = logits.len();
     let inv_t = V::splat(inv_t);
+    let shift = V::splat(shift);
     let mut m = V::splat(V::Elem::NEG_INFINITY);
     for_each_gumbel::<V>(
         k,
@@ -115,7 +119,7 @@ pub fn perturb_row<V: Vector>(
             } else {
                 V::load_partial(&logits[o..], V::Elem::NEG_INFINITY)
             };
-            let z = perturb(l, g, inv_t);
+            let z = perturb(l.sub(shift), g, inv_t);
             if full {
                 z.store(&mut out[o..]);
             } else {
