@@ -92,6 +92,95 @@ typedef int32_t relaxcat_status;
 typedef int32_t relaxcat_param;
 
 /**
+ * The parameters of a one-shot call over `f32`, as `relaxcat_dist_f32_new`
+ * takes them: `batch_rows` (B) rows of `k` (K) categories; exactly one of
+ * `probs` and `logits` (B x K with leading dimension `probs_ld` /
+ * `logits_ld` >= K) and NULL for the other; `temperature` with
+ * `temperature_len` values (1 or B); `flags` 0 or RELAXCAT_DIST_NO_VALIDATE.
+ * The layout is fixed within ABI version 1.
+ */
+typedef struct {
+    /**
+     * B, the parameter rows.
+     */
+    size_t batch_rows;
+    /**
+     * K, the categories per row.
+     */
+    size_t k;
+    /**
+     * 1 or B temperatures.
+     */
+    const float *temperature;
+    /**
+     * The number of temperatures: 1 or B.
+     */
+    size_t temperature_len;
+    /**
+     * Probabilities (B x K), or NULL.
+     */
+    const float *probs;
+    /**
+     * Leading dimension of `probs` (ignored when it is NULL).
+     */
+    size_t probs_ld;
+    /**
+     * Logits (B x K), or NULL.
+     */
+    const float *logits;
+    /**
+     * Leading dimension of `logits` (ignored when it is NULL).
+     */
+    size_t logits_ld;
+    /**
+     * 0 or RELAXCAT_DIST_NO_VALIDATE.
+     */
+    uint32_t flags;
+} relaxcat_params_f32;
+
+/**
+ * [`relaxcat_params_f32`] over `f64`.
+ */
+typedef struct {
+    /**
+     * B, the parameter rows.
+     */
+    size_t batch_rows;
+    /**
+     * K, the categories per row.
+     */
+    size_t k;
+    /**
+     * 1 or B temperatures.
+     */
+    const double *temperature;
+    /**
+     * The number of temperatures: 1 or B.
+     */
+    size_t temperature_len;
+    /**
+     * Probabilities (B x K), or NULL.
+     */
+    const double *probs;
+    /**
+     * Leading dimension of `probs` (ignored when it is NULL).
+     */
+    size_t probs_ld;
+    /**
+     * Logits (B x K), or NULL.
+     */
+    const double *logits;
+    /**
+     * Leading dimension of `logits` (ignored when it is NULL).
+     */
+    size_t logits_ld;
+    /**
+     * 0 or RELAXCAT_DIST_NO_VALIDATE.
+     */
+    uint32_t flags;
+} relaxcat_params_f64;
+
+/**
  * The distribution was built from probabilities.
  */
 #define RELAXCAT_PARAM_PROBS 0
@@ -1487,6 +1576,542 @@ relaxcat_status relaxcat_dist_f64_log_prob_x_backward(const relaxcat_dist_f64 *d
                                                       double *grad_value,
                                                       size_t grad_value_ld,
                                                       double *log_prob);
+
+/**
+ * Relaxed samples from the parameters in `params` without a handle (`f32`):
+ * rows `[row_begin, row_end)` of the sample sequence of the stream
+ * `(seed, offset)` into `out` (`(row_end - row_begin) x K`, leading
+ * dimension `out_ld`). Bit for bit `relaxcat_dist_f32_rsample_rows` on a
+ * distribution made by `relaxcat_dist_f32_new` from the same parameters.
+ *
+ * Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
+ * of `relaxcat_dist_f32_rsample_rows`; a NULL `params` (NULL_POINTER).
+ * On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_rows_f32(const relaxcat_context *ctx,
+                                          const relaxcat_params_f32 *params,
+                                          uint64_t seed,
+                                          uint64_t offset,
+                                          size_t row_begin,
+                                          size_t row_end,
+                                          float *out,
+                                          size_t out_ld);
+
+/**
+ * Log-space samples `x = ln y` from the parameters in `params` without a
+ * handle (`f32`): rows `[row_begin, row_end)` of the stream `(seed,
+ * offset)` into `out`; bit for bit `relaxcat_dist_f32_rsample_log_rows`.
+ * Errors as `relaxcat_rsample_rows_f32`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_log_rows_f32(const relaxcat_context *ctx,
+                                              const relaxcat_params_f32 *params,
+                                              uint64_t seed,
+                                              uint64_t offset,
+                                              size_t row_begin,
+                                              size_t row_end,
+                                              float *out,
+                                              size_t out_ld);
+
+/**
+ * Straight-through samples from the parameters in `params` without a
+ * handle (`f32`): one-hot rows into `hard`, the relaxed samples they came
+ * from into `soft`, rows `[row_begin, row_end)` of the stream `(seed,
+ * offset)`; bit for bit `relaxcat_dist_f32_rsample_hard_rows`. Errors as
+ * `relaxcat_rsample_rows_f32`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_hard_rows_f32(const relaxcat_context *ctx,
+                                               const relaxcat_params_f32 *params,
+                                               uint64_t seed,
+                                               uint64_t offset,
+                                               size_t row_begin,
+                                               size_t row_end,
+                                               float *hard,
+                                               size_t hard_ld,
+                                               float *soft,
+                                               size_t soft_ld);
+
+/**
+ * The fused forward pass for gradients from the parameters in `params`
+ * without a handle (`f32`): relaxed samples into `soft` and their
+ * log-space form into `log` from one draw, rows `[row_begin, row_end)` of
+ * the stream `(seed, offset)`; bit for bit
+ * `relaxcat_dist_f32_rsample_with_log_rows`. Errors as
+ * `relaxcat_rsample_rows_f32`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_with_log_rows_f32(const relaxcat_context *ctx,
+                                                   const relaxcat_params_f32 *params,
+                                                   uint64_t seed,
+                                                   uint64_t offset,
+                                                   size_t row_begin,
+                                                   size_t row_end,
+                                                   float *soft,
+                                                   size_t soft_ld,
+                                                   float *log,
+                                                   size_t log_ld);
+
+/**
+ * Log-densities from the parameters in `params` without a handle
+ * (`f32`): of `value_rows` value rows (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
+ * `relaxcat_dist_f32_log_prob`. Errors: those of `relaxcat_dist_f32_new` for
+ * the parameters, then those of `relaxcat_dist_f32_log_prob`. On error nothing
+ * is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_f32(const relaxcat_context *ctx,
+                                      const relaxcat_params_f32 *params,
+                                      size_t value_rows,
+                                      const float *value,
+                                      size_t value_ld,
+                                      float *out);
+
+/**
+ * Log-densities from the parameters in `params` without a handle
+ * (`f32`): of `value_rows` log-space value rows `x = ln y` (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
+ * `relaxcat_dist_f32_log_prob_x`. Errors: those of `relaxcat_dist_f32_new` for
+ * the parameters, then those of `relaxcat_dist_f32_log_prob_x`. On error nothing
+ * is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_x_f32(const relaxcat_context *ctx,
+                                        const relaxcat_params_f32 *params,
+                                        size_t value_rows,
+                                        const float *value,
+                                        size_t value_ld,
+                                        float *out);
+
+/**
+ * The sampler's backward pass from the parameters in `params` without a
+ * handle (`f32`): given `rows` sample rows (`soft` and/or `log`, N x K)
+ * and the upstream gradient `grad` w.r.t. the relaxed sample `y` (also the backward pass of the straight-through sampler, given its soft sample), writes the gradients w.r.t. the logits
+ * (`grad_logits`), the probs (`grad_probs`; for probs parameters, chained
+ * through the probs in `params`) and the temperature
+ * (`grad_temperature`), each NULL when not wanted; bit for bit
+ * `relaxcat_dist_f32_rsample_backward` with `probs_given` the probs in `params`.
+ * Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
+ * of `relaxcat_dist_f32_rsample_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_backward_f32(const relaxcat_context *ctx,
+                                              const relaxcat_params_f32 *params,
+                                              size_t rows,
+                                              const float *soft,
+                                              size_t soft_ld,
+                                              const float *log,
+                                              size_t log_ld,
+                                              const float *grad,
+                                              size_t grad_ld,
+                                              float *grad_logits,
+                                              size_t grad_logits_ld,
+                                              float *grad_probs,
+                                              size_t grad_probs_ld,
+                                              float *grad_temperature,
+                                              size_t grad_temperature_len);
+
+/**
+ * The sampler's backward pass from the parameters in `params` without a
+ * handle (`f32`): given `rows` sample rows (`soft` and/or `log`, N x K)
+ * and the upstream gradient `grad` w.r.t. the log-space sample `x = ln y`, writes the gradients w.r.t. the logits
+ * (`grad_logits`), the probs (`grad_probs`; for probs parameters, chained
+ * through the probs in `params`) and the temperature
+ * (`grad_temperature`), each NULL when not wanted; bit for bit
+ * `relaxcat_dist_f32_rsample_log_backward` with `probs_given` the probs in `params`.
+ * Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
+ * of `relaxcat_dist_f32_rsample_log_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_log_backward_f32(const relaxcat_context *ctx,
+                                                  const relaxcat_params_f32 *params,
+                                                  size_t rows,
+                                                  const float *soft,
+                                                  size_t soft_ld,
+                                                  const float *log,
+                                                  size_t log_ld,
+                                                  const float *grad,
+                                                  size_t grad_ld,
+                                                  float *grad_logits,
+                                                  size_t grad_logits_ld,
+                                                  float *grad_probs,
+                                                  size_t grad_probs_ld,
+                                                  float *grad_temperature,
+                                                  size_t grad_temperature_len);
+
+/**
+ * The backward pass of the log-density, fused with it, from the
+ * parameters in `params` without a handle (`f32`): for `rows` value rows
+ * and the upstream gradient `grad` (N), writes whichever of the logits,
+ * probs (chained through the probs in `params`) and temperature gradients,
+ * the value gradient (`grad_value`, N x K) and the log-densities
+ * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f32_log_prob_backward` with
+ * `probs_given` the probs in `params`. Errors: those of
+ * `relaxcat_dist_f32_new` for the parameters, then those of
+ * `relaxcat_dist_f32_log_prob_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_backward_f32(const relaxcat_context *ctx,
+                                               const relaxcat_params_f32 *params,
+                                               size_t rows,
+                                               const float *value,
+                                               size_t value_ld,
+                                               const float *grad,
+                                               float *grad_logits,
+                                               size_t grad_logits_ld,
+                                               float *grad_probs,
+                                               size_t grad_probs_ld,
+                                               float *grad_temperature,
+                                               size_t grad_temperature_len,
+                                               float *grad_value,
+                                               size_t grad_value_ld,
+                                               float *log_prob);
+
+/**
+ * The backward pass of the log-density, fused with it, from the
+ * parameters in `params` without a handle (`f32`): for `rows` value rows
+ * and the upstream gradient `grad` (N), writes whichever of the logits,
+ * probs (chained through the probs in `params`) and temperature gradients,
+ * the value gradient (`grad_value`, N x K) and the log-densities
+ * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f32_log_prob_x_backward` with
+ * `probs_given` the probs in `params`. Errors: those of
+ * `relaxcat_dist_f32_new` for the parameters, then those of
+ * `relaxcat_dist_f32_log_prob_x_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_x_backward_f32(const relaxcat_context *ctx,
+                                                 const relaxcat_params_f32 *params,
+                                                 size_t rows,
+                                                 const float *value,
+                                                 size_t value_ld,
+                                                 const float *grad,
+                                                 float *grad_logits,
+                                                 size_t grad_logits_ld,
+                                                 float *grad_probs,
+                                                 size_t grad_probs_ld,
+                                                 float *grad_temperature,
+                                                 size_t grad_temperature_len,
+                                                 float *grad_value,
+                                                 size_t grad_value_ld,
+                                                 float *log_prob);
+
+/**
+ * Relaxed samples from the parameters in `params` without a handle (`f64`):
+ * rows `[row_begin, row_end)` of the sample sequence of the stream
+ * `(seed, offset)` into `out` (`(row_end - row_begin) x K`, leading
+ * dimension `out_ld`). Bit for bit `relaxcat_dist_f64_rsample_rows` on a
+ * distribution made by `relaxcat_dist_f64_new` from the same parameters.
+ *
+ * Errors: those of `relaxcat_dist_f64_new` for the parameters, then those
+ * of `relaxcat_dist_f64_rsample_rows`; a NULL `params` (NULL_POINTER).
+ * On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_rows_f64(const relaxcat_context *ctx,
+                                          const relaxcat_params_f64 *params,
+                                          uint64_t seed,
+                                          uint64_t offset,
+                                          size_t row_begin,
+                                          size_t row_end,
+                                          double *out,
+                                          size_t out_ld);
+
+/**
+ * Log-space samples `x = ln y` from the parameters in `params` without a
+ * handle (`f64`): rows `[row_begin, row_end)` of the stream `(seed,
+ * offset)` into `out`; bit for bit `relaxcat_dist_f64_rsample_log_rows`.
+ * Errors as `relaxcat_rsample_rows_f64`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_log_rows_f64(const relaxcat_context *ctx,
+                                              const relaxcat_params_f64 *params,
+                                              uint64_t seed,
+                                              uint64_t offset,
+                                              size_t row_begin,
+                                              size_t row_end,
+                                              double *out,
+                                              size_t out_ld);
+
+/**
+ * Straight-through samples from the parameters in `params` without a
+ * handle (`f64`): one-hot rows into `hard`, the relaxed samples they came
+ * from into `soft`, rows `[row_begin, row_end)` of the stream `(seed,
+ * offset)`; bit for bit `relaxcat_dist_f64_rsample_hard_rows`. Errors as
+ * `relaxcat_rsample_rows_f64`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_hard_rows_f64(const relaxcat_context *ctx,
+                                               const relaxcat_params_f64 *params,
+                                               uint64_t seed,
+                                               uint64_t offset,
+                                               size_t row_begin,
+                                               size_t row_end,
+                                               double *hard,
+                                               size_t hard_ld,
+                                               double *soft,
+                                               size_t soft_ld);
+
+/**
+ * The fused forward pass for gradients from the parameters in `params`
+ * without a handle (`f64`): relaxed samples into `soft` and their
+ * log-space form into `log` from one draw, rows `[row_begin, row_end)` of
+ * the stream `(seed, offset)`; bit for bit
+ * `relaxcat_dist_f64_rsample_with_log_rows`. Errors as
+ * `relaxcat_rsample_rows_f64`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_with_log_rows_f64(const relaxcat_context *ctx,
+                                                   const relaxcat_params_f64 *params,
+                                                   uint64_t seed,
+                                                   uint64_t offset,
+                                                   size_t row_begin,
+                                                   size_t row_end,
+                                                   double *soft,
+                                                   size_t soft_ld,
+                                                   double *log,
+                                                   size_t log_ld);
+
+/**
+ * Log-densities from the parameters in `params` without a handle
+ * (`f64`): of `value_rows` value rows (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
+ * `relaxcat_dist_f64_log_prob`. Errors: those of `relaxcat_dist_f64_new` for
+ * the parameters, then those of `relaxcat_dist_f64_log_prob`. On error nothing
+ * is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_f64(const relaxcat_context *ctx,
+                                      const relaxcat_params_f64 *params,
+                                      size_t value_rows,
+                                      const double *value,
+                                      size_t value_ld,
+                                      double *out);
+
+/**
+ * Log-densities from the parameters in `params` without a handle
+ * (`f64`): of `value_rows` log-space value rows `x = ln y` (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
+ * `relaxcat_dist_f64_log_prob_x`. Errors: those of `relaxcat_dist_f64_new` for
+ * the parameters, then those of `relaxcat_dist_f64_log_prob_x`. On error nothing
+ * is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_x_f64(const relaxcat_context *ctx,
+                                        const relaxcat_params_f64 *params,
+                                        size_t value_rows,
+                                        const double *value,
+                                        size_t value_ld,
+                                        double *out);
+
+/**
+ * The sampler's backward pass from the parameters in `params` without a
+ * handle (`f64`): given `rows` sample rows (`soft` and/or `log`, N x K)
+ * and the upstream gradient `grad` w.r.t. the relaxed sample `y` (also the backward pass of the straight-through sampler, given its soft sample), writes the gradients w.r.t. the logits
+ * (`grad_logits`), the probs (`grad_probs`; for probs parameters, chained
+ * through the probs in `params`) and the temperature
+ * (`grad_temperature`), each NULL when not wanted; bit for bit
+ * `relaxcat_dist_f64_rsample_backward` with `probs_given` the probs in `params`.
+ * Errors: those of `relaxcat_dist_f64_new` for the parameters, then those
+ * of `relaxcat_dist_f64_rsample_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_backward_f64(const relaxcat_context *ctx,
+                                              const relaxcat_params_f64 *params,
+                                              size_t rows,
+                                              const double *soft,
+                                              size_t soft_ld,
+                                              const double *log,
+                                              size_t log_ld,
+                                              const double *grad,
+                                              size_t grad_ld,
+                                              double *grad_logits,
+                                              size_t grad_logits_ld,
+                                              double *grad_probs,
+                                              size_t grad_probs_ld,
+                                              double *grad_temperature,
+                                              size_t grad_temperature_len);
+
+/**
+ * The sampler's backward pass from the parameters in `params` without a
+ * handle (`f64`): given `rows` sample rows (`soft` and/or `log`, N x K)
+ * and the upstream gradient `grad` w.r.t. the log-space sample `x = ln y`, writes the gradients w.r.t. the logits
+ * (`grad_logits`), the probs (`grad_probs`; for probs parameters, chained
+ * through the probs in `params`) and the temperature
+ * (`grad_temperature`), each NULL when not wanted; bit for bit
+ * `relaxcat_dist_f64_rsample_log_backward` with `probs_given` the probs in `params`.
+ * Errors: those of `relaxcat_dist_f64_new` for the parameters, then those
+ * of `relaxcat_dist_f64_rsample_log_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_rsample_log_backward_f64(const relaxcat_context *ctx,
+                                                  const relaxcat_params_f64 *params,
+                                                  size_t rows,
+                                                  const double *soft,
+                                                  size_t soft_ld,
+                                                  const double *log,
+                                                  size_t log_ld,
+                                                  const double *grad,
+                                                  size_t grad_ld,
+                                                  double *grad_logits,
+                                                  size_t grad_logits_ld,
+                                                  double *grad_probs,
+                                                  size_t grad_probs_ld,
+                                                  double *grad_temperature,
+                                                  size_t grad_temperature_len);
+
+/**
+ * The backward pass of the log-density, fused with it, from the
+ * parameters in `params` without a handle (`f64`): for `rows` value rows
+ * and the upstream gradient `grad` (N), writes whichever of the logits,
+ * probs (chained through the probs in `params`) and temperature gradients,
+ * the value gradient (`grad_value`, N x K) and the log-densities
+ * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f64_log_prob_backward` with
+ * `probs_given` the probs in `params`. Errors: those of
+ * `relaxcat_dist_f64_new` for the parameters, then those of
+ * `relaxcat_dist_f64_log_prob_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_backward_f64(const relaxcat_context *ctx,
+                                               const relaxcat_params_f64 *params,
+                                               size_t rows,
+                                               const double *value,
+                                               size_t value_ld,
+                                               const double *grad,
+                                               double *grad_logits,
+                                               size_t grad_logits_ld,
+                                               double *grad_probs,
+                                               size_t grad_probs_ld,
+                                               double *grad_temperature,
+                                               size_t grad_temperature_len,
+                                               double *grad_value,
+                                               size_t grad_value_ld,
+                                               double *log_prob);
+
+/**
+ * The backward pass of the log-density, fused with it, from the
+ * parameters in `params` without a handle (`f64`): for `rows` value rows
+ * and the upstream gradient `grad` (N), writes whichever of the logits,
+ * probs (chained through the probs in `params`) and temperature gradients,
+ * the value gradient (`grad_value`, N x K) and the log-densities
+ * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f64_log_prob_x_backward` with
+ * `probs_given` the probs in `params`. Errors: those of
+ * `relaxcat_dist_f64_new` for the parameters, then those of
+ * `relaxcat_dist_f64_log_prob_x_backward`. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread. Ownership: every pointer is
+ * borrowed for the call; nothing is kept. Aliasing: no output may overlap
+ * another output, an input or the parameters in `params`
+ * (RELAXCAT_ERROR_ALIASING); inputs may overlap each other.
+ */
+relaxcat_status relaxcat_log_prob_x_backward_f64(const relaxcat_context *ctx,
+                                                 const relaxcat_params_f64 *params,
+                                                 size_t rows,
+                                                 const double *value,
+                                                 size_t value_ld,
+                                                 const double *grad,
+                                                 double *grad_logits,
+                                                 size_t grad_logits_ld,
+                                                 double *grad_probs,
+                                                 size_t grad_probs_ld,
+                                                 double *grad_temperature,
+                                                 size_t grad_temperature_len,
+                                                 double *grad_value,
+                                                 size_t grad_value_ld,
+                                                 double *log_prob);
 
 /**
  * `out[i] = ln sum_j exp(input[i * input_ld + j])` for `rows` rows of `k`

@@ -48,6 +48,7 @@ mod error;
 mod ffi;
 mod grad;
 mod kernels;
+pub mod oneshot;
 mod ops;
 mod par;
 mod par_reduce;

@@ -14,12 +14,13 @@
 //!
 //! Each `_f32` function has an `_f64` twin; both call one generic helper.
 
-use super::buffer::{Mat, disjoint, handle, matrix, mul, out_param, row_range, vector};
+use super::buffer::{Mat, Span, disjoint, handle, matrix, mul, out_param, row_range, vector};
 use super::context::{exec_of, relaxcat_context};
 use super::generator::relaxcat_generator;
 use super::status::{guard, relaxcat_status};
 use crate::Float;
 use crate::dist::{Param, RelaxedOneHotCategorical};
+use std::borrow::Cow;
 
 /// The distribution a C handle holds: it owns copies of its parameters.
 pub(super) type Dist<T> = RelaxedOneHotCategorical<'static, T>;
@@ -102,6 +103,73 @@ unsafe fn new<H: DistHandle>(
     out: *mut *mut H,
 ) -> Result<()> {
     let out = out_param("out", out)?;
+    let params = RawParams {
+        batch_rows,
+        k,
+        temperature,
+        temperature_len,
+        probs,
+        probs_ld,
+        logits,
+        logits_ld,
+        flags,
+    };
+    // SAFETY: the caller's contract is the helper's.
+    let (dist, _) = unsafe { build(ctx, params, Ownership::Copy)? };
+    // SAFETY: `out` was checked non-NULL and aligned.
+    unsafe { out.write(Box::into_raw(Box::new(H::wrap(dist)))) };
+    Ok(())
+}
+
+/// A distribution's parameters as C passes them, unchecked.
+#[derive(Clone, Copy)]
+pub(super) struct RawParams<T> {
+    pub batch_rows: usize,
+    pub k: usize,
+    pub temperature: *const T,
+    pub temperature_len: usize,
+    pub probs: *const T,
+    pub probs_ld: usize,
+    pub logits: *const T,
+    pub logits_ld: usize,
+    pub flags: u32,
+}
+
+/// Whether a built distribution copies the caller's parameters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ownership {
+    /// Owned copies: the distribution outlives the call (a handle).
+    Copy,
+    /// The caller's memory, read in place: the distribution must be
+    /// dropped before the call returns (a one-shot call).
+    Borrow,
+}
+
+/// Checks the parameters and builds a distribution; also returns the spans
+/// of the parameter and temperature buffers, which a one-shot call's
+/// outputs must not overlap.
+///
+/// # Safety
+/// The pointers address the documented extents. With
+/// [`Ownership::Borrow`], the result borrows them under a `'static` it does
+/// not have: the caller drops it before returning to C, and no output of
+/// the call may overlap those spans.
+pub(super) unsafe fn build<T: Float>(
+    ctx: *const relaxcat_context,
+    p: RawParams<T>,
+    ownership: Ownership,
+) -> Result<(Dist<T>, [Span; 2])> {
+    let RawParams {
+        batch_rows,
+        k,
+        temperature,
+        temperature_len,
+        probs,
+        probs_ld,
+        logits,
+        logits_ld,
+        flags,
+    } = p;
     if flags & !RELAXCAT_DIST_NO_VALIDATE != 0 {
         return Err(Error::new(
             ErrorKind::InvalidOption,
@@ -139,20 +207,29 @@ unsafe fn new<H: DistHandle>(
         }
     };
     let temperature = vector("temperature", temperature, temperature_len)?;
+    let spans = [values.span, temperature.span];
     // SAFETY: extents, NULL and alignment checked; readable per contract.
-    let values = unsafe { values.gather() };
+    let given: Cow<'static, [T]> = unsafe { values.gather() };
     // SAFETY: as above.
-    let temperature = unsafe { temperature.slice() };
-    // The handle owns copies: one of the parameters (none more when a
-    // strided matrix was gathered) and one of the temperature.
-    let dist = Dist::<H::T>::builder(k)
-        .owned(param, values.into_owned(), temperature.to_vec())
+    let t: &'static [T] = unsafe { temperature.slice() };
+    let builder = Dist::<T>::builder(k)
         .validate(flags & RELAXCAT_DIST_NO_VALIDATE == 0)
-        .exec(exec_of(ctx))
-        .build()?;
-    // SAFETY: `out` was checked non-NULL and aligned.
-    unsafe { out.write(Box::into_raw(Box::new(H::wrap(dist)))) };
-    Ok(())
+        .exec(exec_of(ctx));
+    let builder = match ownership {
+        // A handle owns copies: one of the parameters (none more when a
+        // strided matrix was gathered) and one of the temperature.
+        Ownership::Copy => builder.owned(param, given.into_owned(), t.to_vec()),
+        Ownership::Borrow => {
+            let builder = builder.temperature(t);
+            match (param, given) {
+                (Param::Probs, Cow::Borrowed(v)) => builder.probs(v),
+                (Param::Logits, Cow::Borrowed(v)) => builder.logits(v),
+                // Gathered from a strided matrix: the copy is ours.
+                (param, Cow::Owned(v)) => builder.owned(param, v, t.to_vec()),
+            }
+        }
+    };
+    Ok((builder.build()?, spans))
 }
 
 /// Frees a handle made by `new`.
@@ -307,7 +384,7 @@ unsafe fn draw_hard<H: DistHandle>(
 }
 
 /// A sampling method for a row range of a stream into one output.
-type RowsFn<T> = fn(&Dist<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
+pub(super) type RowsFn<T> = fn(&Dist<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
 
 /// The `(end - begin) x K` output of a row-range sample.
 pub(super) fn rows_matrix<T>(
@@ -331,7 +408,7 @@ pub(super) fn rows_matrix<T>(
 /// # Safety
 /// Pointers live / addressing the documented extents.
 #[allow(clippy::too_many_arguments)]
-unsafe fn draw_rows<H: DistHandle>(
+pub(super) unsafe fn draw_rows<H: DistHandle>(
     f: RowsFn<H::T>,
     dist: *const H,
     seed: u64,
@@ -353,7 +430,7 @@ unsafe fn draw_rows<H: DistHandle>(
 /// # Safety
 /// Pointers live / addressing the documented extents.
 #[allow(clippy::too_many_arguments)]
-unsafe fn draw_hard_rows<H: DistHandle>(
+pub(super) unsafe fn draw_hard_rows<H: DistHandle>(
     dist: *const H,
     seed: u64,
     offset: u64,
@@ -377,13 +454,13 @@ unsafe fn draw_hard_rows<H: DistHandle>(
 }
 
 /// A density method: value rows in, one number per row out.
-type DensityFn<T> = fn(&Dist<T>, &[T], &mut [T]) -> Result<()>;
+pub(super) type DensityFn<T> = fn(&Dist<T>, &[T], &mut [T]) -> Result<()>;
 
 /// Log-densities of `value_rows` value rows into `out`.
 ///
 /// # Safety
 /// Pointers live / addressing the documented extents.
-unsafe fn density<H: DistHandle>(
+pub(super) unsafe fn density<H: DistHandle>(
     f: DensityFn<H::T>,
     dist: *const H,
     value_rows: usize,

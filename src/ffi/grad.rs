@@ -27,15 +27,15 @@ use crate::{Float, LogProbGrads, ParamGrads, ProbsGrad, SampleForm};
 
 /// The caller's optional parameter-gradient buffers, unchecked.
 #[derive(Clone, Copy)]
-struct ParamPtrs<T> {
-    grad_logits: *mut T,
-    grad_logits_ld: usize,
-    probs_given: *const T,
-    probs_given_ld: usize,
-    grad_probs: *mut T,
-    grad_probs_ld: usize,
-    grad_temperature: *mut T,
-    grad_temperature_len: usize,
+pub(super) struct ParamPtrs<T> {
+    pub grad_logits: *mut T,
+    pub grad_logits_ld: usize,
+    pub probs_given: *const T,
+    pub probs_given_ld: usize,
+    pub grad_probs: *mut T,
+    pub grad_probs_ld: usize,
+    pub grad_temperature: *mut T,
+    pub grad_temperature_len: usize,
 }
 
 /// The parameter-gradient buffers, checked; `None` where not wanted.
@@ -154,14 +154,15 @@ impl<'a, T: Float + Default> ParamDense<'a, T> {
 }
 
 /// A sampler backward pass of the Rust API.
-type SampleVjp<T> = fn(&Dist<T>, SampleForm<'_, T>, &[T], ParamGrads<'_, T>) -> Result<()>;
+pub(super) type SampleVjp<T> =
+    fn(&Dist<T>, SampleForm<'_, T>, &[T], ParamGrads<'_, T>) -> Result<()>;
 
 /// The backward pass of a sampler over `rows` sample rows.
 ///
 /// # Safety
 /// Pointers live / addressing the documented extents.
 #[allow(clippy::too_many_arguments)]
-unsafe fn sample_backward<H: DistHandle>(
+pub(super) unsafe fn sample_backward<H: DistHandle>(
     f: SampleVjp<H::T>,
     dist: *const H,
     rows: usize,
@@ -220,14 +221,14 @@ unsafe fn sample_backward<H: DistHandle>(
 }
 
 /// A density backward pass of the Rust API.
-type DensityVjp<T> = fn(&Dist<T>, &[T], &[T], LogProbGrads<'_, T>) -> Result<()>;
+pub(super) type DensityVjp<T> = fn(&Dist<T>, &[T], &[T], LogProbGrads<'_, T>) -> Result<()>;
 
 /// The backward pass of a log-density over `rows` value rows.
 ///
 /// # Safety
 /// Pointers live / addressing the documented extents.
 #[allow(clippy::too_many_arguments)]
-unsafe fn density_backward<H: DistHandle>(
+pub(super) unsafe fn density_backward<H: DistHandle>(
     f: DensityVjp<H::T>,
     dist: *const H,
     rows: usize,
@@ -338,7 +339,7 @@ unsafe fn draw_with_log<H: DistHandle>(
 /// # Safety
 /// Pointers live / addressing the documented extents.
 #[allow(clippy::too_many_arguments)]
-unsafe fn draw_with_log_rows<H: DistHandle>(
+pub(super) unsafe fn draw_with_log_rows<H: DistHandle>(
     dist: *const H,
     seed: u64,
     offset: u64,

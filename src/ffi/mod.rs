@@ -30,5 +30,6 @@ mod context;
 mod dist;
 mod generator;
 mod grad;
+mod oneshot;
 mod rows;
 mod status;
