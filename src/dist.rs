@@ -27,6 +27,7 @@ use crate::simd::dispatch::dispatch;
 use crate::{Float, validate};
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Which parameter a distribution was built from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +64,9 @@ pub struct RelaxedOneHotCategorical<'a, T: Float> {
     /// subtract it, which keeps their rounding that of normalised logits.
     pub(crate) row_shift: Vec<T>,
     pub(crate) unmasked: Vec<usize>,
-    pub(crate) log_norm: Vec<f64>,
+    /// `lgamma(K') + (K'-1) ln t` per row, made on the first density call
+    /// (samplers do not need it, so building does not pay for it).
+    pub(crate) log_norm: OnceLock<Vec<f64>>,
     pub(crate) validate: bool,
     pub(crate) exec: Exec,
 }
@@ -224,24 +227,6 @@ impl<'a, T: Float> Builder<'a, T> {
             }
         }
         let temperature = self.temperature;
-        let t_of = |b: usize| temperature[if temperature.len() == 1 { 0 } else { b }];
-        // Rows almost always share K' (and often t): remember the last
-        // lgamma and ln t instead of recomputing them per row.
-        let mut last_lgamma = (usize::MAX, 0.0);
-        let mut last_ln_t = (f64::NAN, 0.0);
-        let log_norm = (0..batch_rows)
-            .map(|b| {
-                let kp = unmasked[b];
-                if last_lgamma.0 != kp {
-                    last_lgamma = (kp, ln_gamma_count(kp));
-                }
-                let t = t_of(b).to_f64();
-                if last_ln_t.0.to_bits() != t.to_bits() {
-                    last_ln_t = (t, t.ln());
-                }
-                last_lgamma.1 + (kp as f64 - 1.0) * last_ln_t.1
-            })
-            .collect();
         // 1/t saturates at the largest finite value, so a subnormal
         // temperature never makes `(l + g) / t` a NaN (see perturb_row).
         let inv_temperature = temperature
@@ -258,7 +243,7 @@ impl<'a, T: Float> Builder<'a, T> {
             ln_probs,
             row_shift,
             unmasked,
-            log_norm,
+            log_norm: OnceLock::new(),
             validate: self.validate,
             exec: self.exec,
         })
@@ -311,6 +296,30 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
             validate: self.validate,
             exec: self.exec,
         }
+    }
+
+    /// `lgamma(K') + (K'-1) ln t` per parameter row.
+    pub(crate) fn log_norm(&self) -> &[f64] {
+        self.log_norm.get_or_init(|| {
+            let t = &self.temperature;
+            // Rows almost always share K' (and often t): remember the last
+            // lgamma and ln t instead of recomputing them per row.
+            let mut last_lgamma = (usize::MAX, 0.0);
+            let mut last_ln_t = (f64::NAN, 0.0);
+            (0..self.batch_rows)
+                .map(|b| {
+                    let kp = self.unmasked[b];
+                    if last_lgamma.0 != kp {
+                        last_lgamma = (kp, ln_gamma_count(kp));
+                    }
+                    let t = t[if t.len() == 1 { 0 } else { b }].to_f64();
+                    if last_ln_t.0.to_bits() != t.to_bits() {
+                        last_ln_t = (t, t.ln());
+                    }
+                    last_lgamma.1 + (kp as f64 - 1.0) * last_ln_t.1
+                })
+                .collect()
+        })
     }
 
     /// The log-weights the kernels read, `B x K`: the logits as given, or
@@ -685,7 +694,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
                         logits: self.log_weights(),
                         row_shift: &self.row_shift,
                         temperature: &self.temperature,
-                        log_norm: &self.log_norm,
+                        log_norm: self.log_norm(),
                         unmasked: &self.unmasked,
                         k,
                         first_row: rows.start,

@@ -614,7 +614,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                         logits: self.log_weights(),
                         row_shift: &self.row_shift,
                         temperature: &self.temperature,
-                        log_norm: &self.log_norm,
+                        log_norm: self.log_norm(),
                         unmasked: &self.unmasked,
                         k,
                         batch_rows,

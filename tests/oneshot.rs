@@ -378,7 +378,8 @@ fn c_oneshot_matches_rust_strided_and_checks_overlap() {
                     ..Default::default()
                 }
             };
-            d.rsample_backward(SampleForm::Soft(&y), &up, grads).unwrap();
+            d.rsample_backward(SampleForm::Soft(&y), &up, grads)
+                .unwrap();
             assert_bits_eq("C rsample_backward params", &g, &hg);
             assert_bits_eq("C rsample_backward temperature", &gt, &hgt);
         }

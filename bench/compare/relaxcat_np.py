@@ -213,3 +213,50 @@ class Dist:
             k,
             ptr(log_prob),
         )
+
+
+class OneShot:
+    """The one-shot entry points on a B x K logits array read in place: no
+    handle, the parameters as given each call (a training step)."""
+
+    def __init__(self, lib, logits, temperature, ctx=None, validate=True):
+        self.lib, self.t, self.ctx = lib, _kind(logits), _h(ctx)
+        self.rows, self.k = logits.shape
+        self.temp = np.ascontiguousarray(np.atleast_1d(np.asarray(temperature, dtype=logits.dtype)))
+        self.logits = logits
+        self.params = rc.PARAMS[self.t](
+            self.rows,
+            self.k,
+            ptr(self.temp),
+            self.temp.size,
+            None,
+            self.k,
+            ptr(logits),
+            self.k,
+            0 if validate else NO_VALIDATE,
+        )
+
+    def rsample_with_log_rows(self, seed, offset, begin, end, soft, log):
+        k = self.k
+        self.lib.call(
+            f"relaxcat_rsample_with_log_rows_{self.t}",
+            self.ctx, C.byref(self.params), seed, offset, begin, end, ptr(soft), k, ptr(log), k,
+        )
+
+    def rsample_backward(self, soft, log, grad, grad_logits=None, grad_temperature=None):
+        k = self.k
+        self.lib.call(
+            f"relaxcat_rsample_backward_{self.t}",
+            self.ctx, C.byref(self.params), grad.shape[0], ptr(soft), k, ptr(log), k, ptr(grad), k,
+            ptr(grad_logits), k, None, k, ptr(grad_temperature),
+            0 if grad_temperature is None else grad_temperature.size,
+        )
+
+    def log_prob_backward(self, value, grad, grad_logits=None, grad_temperature=None, log_prob=None):
+        k = self.k
+        self.lib.call(
+            f"relaxcat_log_prob_backward_{self.t}",
+            self.ctx, C.byref(self.params), value.shape[0], ptr(value), k, ptr(grad),
+            ptr(grad_logits), k, None, k, ptr(grad_temperature),
+            0 if grad_temperature is None else grad_temperature.size, None, k, ptr(log_prob),
+        )

@@ -42,6 +42,33 @@ class RelaxcatError(RuntimeError):
         self.status = status
 
 
+def _params_struct(name, ctype):
+    """relaxcat_params_f32 / _f64: the parameters of a one-shot call."""
+    return type(
+        name,
+        (C.Structure,),
+        {
+            "_fields_": [
+                ("batch_rows", size_t),
+                ("k", size_t),
+                ("temperature", C.POINTER(ctype)),
+                ("temperature_len", size_t),
+                ("probs", C.POINTER(ctype)),
+                ("probs_ld", size_t),
+                ("logits", C.POINTER(ctype)),
+                ("logits_ld", size_t),
+                ("flags", C.c_uint32),
+            ]
+        },
+    )
+
+
+PARAMS = {
+    "f32": _params_struct("relaxcat_params_f32", C.c_float),
+    "f64": _params_struct("relaxcat_params_f64", C.c_double),
+}
+
+
 def load(path):
     """Loads the library and declares the signatures this client uses."""
     lib = C.CDLL(path)
@@ -97,6 +124,25 @@ def load(path):
                 f"relaxcat_dist_{t}_log_prob_backward": (
                     status_t,
                     [opaque, size_t, p, size_t, p, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p],
+                ),
+            }
+        )
+    # The one-shot entry points take the parameters in a struct.
+    for t, p in (("f32", flt_p), ("f64", dbl_p)):
+        pp = C.POINTER(PARAMS[t])
+        sigs.update(
+            {
+                f"relaxcat_rsample_with_log_rows_{t}": (
+                    status_t,
+                    [opaque, pp, C.c_uint64, C.c_uint64, size_t, size_t, p, size_t, p, size_t],
+                ),
+                f"relaxcat_rsample_backward_{t}": (
+                    status_t,
+                    [opaque, pp, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t, p, size_t],
+                ),
+                f"relaxcat_log_prob_backward_{t}": (
+                    status_t,
+                    [opaque, pp, size_t, p, size_t, p, p, size_t, p, size_t, p, size_t, p, size_t, p],
                 ),
             }
         )

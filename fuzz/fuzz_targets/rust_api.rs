@@ -16,8 +16,8 @@
 use libfuzzer_sys::fuzz_target;
 use relaxcat_fuzz::relaxcat::{
     Backend, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, ParamGrads, ProbsGrad,
-    RelaxedOneHotCategorical, SampleForm, Stream, gumbel_rows, log_softmax_rows, logsumexp_rows,
-    softmax_rows,
+    Param, RelaxedOneHotCategorical, SampleForm, Stream, gumbel_rows, log_softmax_rows,
+    logsumexp_rows, oneshot, softmax_rows,
 };
 use relaxcat_fuzz::*;
 
@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-type Dist<T> = RelaxedOneHotCategorical<T>;
+type Dist<T> = RelaxedOneHotCategorical<'static, T>;
 
 fn sentinel<T: Real>() -> T {
     T::from_bits(0xA5A5_A5A5_A5A5_A5A5)
@@ -107,11 +107,12 @@ fn run<T: Real + Float>(input: &mut Input) {
         if input.is_empty() {
             break;
         }
-        match input.byte() % 6 {
+        match input.byte() % 7 {
             0 | 1 => sample(input, &mut st),
             2 => log_prob(input, &st),
             3 => sample_backward(input, &st),
             4 => log_prob_backward(input, &st),
+            5 => oneshot_calls(input, &st),
             _ => row_kernels::<T>(input),
         }
     }
@@ -166,7 +167,7 @@ fn build<T: Real + Float>(input: &mut Input, exec: Exec) -> Option<State<T>> {
     let dist = match builder.build() {
         Ok(d) => {
             assert!(valid, "build accepted invalid parameters");
-            d
+            d.into_owned()
         }
         Err(e) => {
             check_err::<T>("build", &e, &[]);
@@ -177,8 +178,8 @@ fn build<T: Real + Float>(input: &mut Input, exec: Exec) -> Option<State<T>> {
     assert_eq!((dist.num_categories(), dist.batch_rows()), (k, rows));
     assert!(bits(dist.temperature()) == bits(&t));
     assert_eq!(dist.validates(), validate);
-    let masked: Vec<bool> = dist
-        .logits()
+    let (normalised_logits, normalised_probs) = (dist.logits(), dist.probs());
+    let masked: Vec<bool> = normalised_logits
         .iter()
         .map(|l| l.to_f() == f64::NEG_INFINITY)
         .collect();
@@ -186,7 +187,7 @@ fn build<T: Real + Float>(input: &mut Input, exec: Exec) -> Option<State<T>> {
         for r in 0..rows {
             check_simplex(
                 "probs",
-                &dist.probs()[r * k..(r + 1) * k],
+                &normalised_probs[r * k..(r + 1) * k],
                 &masked[r * k..(r + 1) * k],
             );
         }
@@ -601,6 +602,57 @@ fn log_prob_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
     }
     if let Some(g) = &value_out {
         check_no_nan("grad value", g);
+    }
+}
+
+/// The one-shot entry points on the distribution's own parameters (as
+/// given): the same result (bits, or the same error kind with the outputs
+/// untouched) as the methods on the distribution.
+fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
+    let d = &st.dist;
+    let k = d.num_categories();
+    let weights = match d.param() {
+        Param::Logits => oneshot::Weights::Logits(d.given()),
+        Param::Probs => oneshot::Weights::Probs(d.given()),
+    };
+    let p = oneshot::Params {
+        k,
+        weights,
+        temperature: d.temperature(),
+        validate: st.validated,
+    };
+    let exec = d.exec().clone();
+    let stream = Stream::new(input.u64(), input.u64());
+    let begin = input.upto(300);
+    let count = input.upto((MAX_ELEMENTS / k).min(64));
+    let rows = begin..begin + count;
+    let n = len(input, count * k);
+    let (mut a, mut b) = (vec![sentinel::<T>(); n], vec![sentinel::<T>(); n]);
+    let r1 = oneshot::rsample_rows(&exec, p, stream, rows.clone(), &mut a);
+    let r2 = d.rsample_rows_into(stream, rows, &mut b);
+    match (&r1, &r2) {
+        (Ok(()), Ok(())) => assert!(!st.valid || bits(&a) == bits(&b), "one-shot rsample differs"),
+        (Err(e1), Err(e2)) => {
+            assert_eq!(e1.kind(), e2.kind());
+            check_err::<T>("one-shot rsample", e1, &[&a]);
+        }
+        _ => panic!("one-shot rsample: {r1:?} but the handle gave {r2:?}"),
+    }
+    if let Some((_, soft, _)) = &st.sample {
+        let m = soft.len() / k;
+        let (mut a, mut b) = (vec![sentinel::<T>(); m], vec![sentinel::<T>(); m]);
+        let r1 = oneshot::log_prob(&exec, p, soft, &mut a);
+        let r2 = d.log_prob_into(soft, &mut b);
+        match (&r1, &r2) {
+            (Ok(()), Ok(())) => {
+                assert!(!st.valid || bits(&a) == bits(&b), "one-shot log_prob differs")
+            }
+            (Err(e1), Err(e2)) => {
+                assert_eq!(e1.kind(), e2.kind());
+                check_err::<T>("one-shot log_prob", e1, &[&a]);
+            }
+            _ => panic!("one-shot log_prob: {r1:?} but the handle gave {r2:?}"),
+        }
     }
 }
 
