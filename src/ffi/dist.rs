@@ -310,13 +310,16 @@ unsafe fn parameter<H: DistHandle>(
     dist: *const H,
     out: *mut H::T,
     out_ld: usize,
-    get: fn(&Dist<H::T>, &mut [H::T]) -> Result<()>,
+    get: ParameterFn<H::T>,
 ) -> Result<()> {
     let dist = handle("dist", dist)?.dist();
     let out = matrix("out", out, dist.batch_rows(), dist.num_categories(), out_ld)?;
     // SAFETY: checked extent; exclusive per contract.
     unsafe { out.fill(|out| get(dist, out)) }
 }
+
+/// A method that writes a normalised parameter matrix.
+type ParameterFn<T> = fn(&Dist<T>, &mut [T]) -> Result<()>;
 
 /// A sampling method that draws from a generator into one output.
 type DrawFn<T> = fn(&Dist<T>, &mut Generator, usize, &mut [T]) -> Result<()>;

@@ -204,7 +204,13 @@ impl<T: Real> ParamCheckRows<'_, T> {
             let half_max = T::MAX / (T::ONE + T::ONE);
             for r in 0..n {
                 let c = count[r].to_f64() as usize;
-                let flagged = c == 0 || bad[r] > T::ZERO || (probs && !(sum[r] <= half_max));
+                // A sum above MAX / 2, or NaN, is flagged (the validator decides).
+                let near_overflow = probs
+                    && !matches!(
+                        sum[r].partial_cmp(&half_max),
+                        Some(core::cmp::Ordering::Less | core::cmp::Ordering::Equal)
+                    );
+                let flagged = c == 0 || bad[r] > T::ZERO || near_overflow;
                 self.unmasked[g0 + r] = if flagged { FLAGGED_ROW } else { c };
                 self.row_shift[g0 + r] = shift_of(m[r]);
             }
