@@ -101,10 +101,9 @@ impl<'a, T: Float> Builder<'a, T> {
         self
     }
 
-    /// Owned parameters and temperature (the C handle's copies), so that
-    /// the distribution is `'static` without a second copy.
-    pub(crate) fn owned(mut self, param: Param, values: Vec<T>, temperature: Vec<T>) -> Self {
-        self.temperature = Cow::Owned(temperature);
+    /// Owned parameters (the C ABI's gathered copy of a strided matrix),
+    /// so that `into_owned` needs no second copy.
+    pub(crate) fn owned(mut self, param: Param, values: Vec<T>) -> Self {
         match param {
             Param::Probs => self.probs = Some(Cow::Owned(values)),
             Param::Logits => self.logits = Some(Cow::Owned(values)),

@@ -162,7 +162,7 @@ static const struct row matrix[] = {
      null_out},
     {"NULL handle", RELAXCAT_ERROR_NULL_POINTER, {RSAMPLE "dist is NULL", NULL}, null_handle},
     {"K = 0", RELAXCAT_ERROR_INVALID_SHAPE, {NEW "num_categories is 0", NULL}, k_zero},
-    {"rows = 0 (no parameter rows)", RELAXCAT_ERROR_INVALID_SHAPE, {NEW "logits has 0 elements", "K = 3", NULL},
+    {"rows = 0 (no parameter rows)", RELAXCAT_ERROR_INVALID_SHAPE, {NEW "batch_rows is 0", NULL},
      rows_zero},
     {"temperature count not 1 or B", RELAXCAT_ERROR_INVALID_SHAPE,
      {NEW "temperature has 3 values", "2 (one per batch row)", NULL}, temperature_count},

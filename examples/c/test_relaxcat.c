@@ -145,6 +145,7 @@ static void test_generator(void) {
 #define ROW_FN(v) relaxcat_##v##_f32
 #define T_FN(v) v##_f32
 #define REL_TOL 2e-5
+#define PARAMS relaxcat_params_f32
 #include "typed_tests.inc"
 #undef REAL
 #undef DIST
@@ -152,6 +153,7 @@ static void test_generator(void) {
 #undef ROW_FN
 #undef T_FN
 #undef REL_TOL
+#undef PARAMS
 
 #define REAL double
 #define DIST relaxcat_dist_f64
@@ -159,6 +161,7 @@ static void test_generator(void) {
 #define ROW_FN(v) relaxcat_##v##_f64
 #define T_FN(v) v##_f64
 #define REL_TOL 1e-12
+#define PARAMS relaxcat_params_f64
 #include "typed_tests.inc"
 
 int main(void) {

@@ -212,24 +212,26 @@ pub(super) unsafe fn build<T: Float>(
     let given: Cow<'static, [T]> = unsafe { values.gather() };
     // SAFETY: as above.
     let t: &'static [T] = unsafe { temperature.slice() };
+    // Checked as borrowed first, so nothing is read (or copied) before the
+    // shapes are known to agree; a handle then owns copies: one of the
+    // parameters (none more when a strided matrix was gathered) and one of
+    // the temperature.
     let builder = Dist::<T>::builder(k)
+        .temperature(t)
         .validate(flags & RELAXCAT_DIST_NO_VALIDATE == 0)
         .exec(exec_of(ctx));
-    let builder = match ownership {
-        // A handle owns copies: one of the parameters (none more when a
-        // strided matrix was gathered) and one of the temperature.
-        Ownership::Copy => builder.owned(param, given.into_owned(), t.to_vec()),
-        Ownership::Borrow => {
-            let builder = builder.temperature(t);
-            match (param, given) {
-                (Param::Probs, Cow::Borrowed(v)) => builder.probs(v),
-                (Param::Logits, Cow::Borrowed(v)) => builder.logits(v),
-                // Gathered from a strided matrix: the copy is ours.
-                (param, Cow::Owned(v)) => builder.owned(param, v, t.to_vec()),
-            }
-        }
+    let builder = match (param, given) {
+        (Param::Probs, Cow::Borrowed(v)) => builder.probs(v),
+        (Param::Logits, Cow::Borrowed(v)) => builder.logits(v),
+        // Gathered from a strided matrix: the copy is ours.
+        (param, Cow::Owned(v)) => builder.owned(param, v),
     };
-    Ok((builder.build()?, spans))
+    let dist = builder.build()?;
+    let dist = match ownership {
+        Ownership::Copy => dist.into_owned(),
+        Ownership::Borrow => dist,
+    };
+    Ok((dist, spans))
 }
 
 /// Frees a handle made by `new`.
