@@ -14,7 +14,7 @@
 #   6. scripts/install.sh into a temporary prefix, then the quickstart and
 #      the C test built against it through pkg-config
 #   7. the Python ctypes client (standard library only), including the
-#      PyTorch reference values when ../shared/reference is present
+#      PyTorch reference values of tests/data
 #
 # Needs: a Rust toolchain, gcc/g++ (cc/c++), make, python3, nm (binutils)
 # and pkg-config; all are on a fresh machine of this project's kind.

@@ -132,7 +132,7 @@ unsafe fn with_transient<P: ParamsStruct>(
     ctx: *const relaxcat_context,
     params: *const P,
     outs: impl FnOnce(&Dist<<P::H as DistHandle>::T>) -> Result<Vec<Out<<P::H as DistHandle>::T>>>,
-    body: impl FnOnce(*const P::H) -> Result<()>,
+    body: impl FnOnce(*const P::H, RawParams<<P::H as DistHandle>::T>) -> Result<()>,
 ) -> Result<()> {
     if params.is_null() {
         return Err(Error::new(ErrorKind::NullPointer, "params is NULL"));
@@ -149,7 +149,7 @@ unsafe fn with_transient<P: ParamsStruct>(
         }
     }
     let handle = P::H::wrap(dist);
-    body(&handle)
+    body(&handle, raw)
 }
 
 /// The row count of `[begin, end)`, or 0 if reversed (reported later).
@@ -204,17 +204,6 @@ fn grad_outs<T: crate::Float>(
     ]
 }
 
-/// Reads the raw parameters (for the probs given), NULL-checked.
-///
-/// # Safety
-/// `params` is NULL or readable.
-unsafe fn raw_of<P: ParamsStruct>(params: *const P) -> Result<RawParams<<P::H as DistHandle>::T>> {
-    if params.is_null() {
-        return Err(Error::new(ErrorKind::NullPointer, "params is NULL"));
-    }
-    // SAFETY: non-NULL and readable per contract.
-    Ok(unsafe { params.read_unaligned() }.raw())
-}
 /// Relaxed samples from the parameters in `params` without a handle (`f32`):
 /// rows `[row_begin, row_end)` of the sample sequence of the stream
 /// `(seed, offset)` into `out` (`(row_end - row_begin) x K`, leading
@@ -257,7 +246,7 @@ pub unsafe extern "C" fn relaxcat_rsample_rows_f32(
                     out_ld,
                 )])
             },
-            |h| {
+            |h, _| {
                 draw_rows(
                     Dist::rsample_rows_into,
                     h,
@@ -310,7 +299,7 @@ pub unsafe extern "C" fn relaxcat_rsample_log_rows_f32(
                     out_ld,
                 )])
             },
-            |h| {
+            |h, _| {
                 draw_rows(
                     Dist::rsample_log_rows_into,
                     h,
@@ -364,7 +353,7 @@ pub unsafe extern "C" fn relaxcat_rsample_hard_rows_f32(
                     ("soft", soft, n, k, soft_ld),
                 ])
             },
-            |h| {
+            |h, _| {
                 draw_hard_rows(
                     h, seed, offset, row_begin, row_end, hard, hard_ld, soft, soft_ld,
                 )
@@ -412,7 +401,7 @@ pub unsafe extern "C" fn relaxcat_rsample_with_log_rows_f32(
                     ("log", log, n, k, log_ld),
                 ])
             },
-            |h| {
+            |h, _| {
                 draw_with_log_rows(
                     h, seed, offset, row_begin, row_end, None, soft, soft_ld, log, log_ld,
                 )
@@ -449,7 +438,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_f32(
             ctx,
             params,
             |_| Ok(vec![("out", out, value_rows, 1, 1)]),
-            |h| density(Dist::log_prob_into, h, value_rows, value, value_ld, out),
+            |h, _| density(Dist::log_prob_into, h, value_rows, value, value_ld, out),
         )
     })
 }
@@ -482,7 +471,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_x_f32(
             ctx,
             params,
             |_| Ok(vec![("out", out, value_rows, 1, 1)]),
-            |h| density(Dist::log_prob_x_into, h, value_rows, value, value_ld, out),
+            |h, _| density(Dist::log_prob_x_into, h, value_rows, value, value_ld, out),
         )
     })
 }
@@ -538,8 +527,7 @@ pub unsafe extern "C" fn relaxcat_rsample_backward_f32(
                     grad_temperature_len,
                 ))
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -617,8 +605,7 @@ pub unsafe extern "C" fn relaxcat_rsample_log_backward_f32(
                     grad_temperature_len,
                 ))
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -700,8 +687,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_backward_f32(
                 outs.push(("log_prob", log_prob, rows, 1, 1));
                 Ok(outs)
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -783,8 +769,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_x_backward_f32(
                 outs.push(("log_prob", log_prob, rows, 1, 1));
                 Ok(outs)
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -853,7 +838,7 @@ pub unsafe extern "C" fn relaxcat_rsample_rows_f64(
                     out_ld,
                 )])
             },
-            |h| {
+            |h, _| {
                 draw_rows(
                     Dist::rsample_rows_into,
                     h,
@@ -906,7 +891,7 @@ pub unsafe extern "C" fn relaxcat_rsample_log_rows_f64(
                     out_ld,
                 )])
             },
-            |h| {
+            |h, _| {
                 draw_rows(
                     Dist::rsample_log_rows_into,
                     h,
@@ -960,7 +945,7 @@ pub unsafe extern "C" fn relaxcat_rsample_hard_rows_f64(
                     ("soft", soft, n, k, soft_ld),
                 ])
             },
-            |h| {
+            |h, _| {
                 draw_hard_rows(
                     h, seed, offset, row_begin, row_end, hard, hard_ld, soft, soft_ld,
                 )
@@ -1008,7 +993,7 @@ pub unsafe extern "C" fn relaxcat_rsample_with_log_rows_f64(
                     ("log", log, n, k, log_ld),
                 ])
             },
-            |h| {
+            |h, _| {
                 draw_with_log_rows(
                     h, seed, offset, row_begin, row_end, None, soft, soft_ld, log, log_ld,
                 )
@@ -1045,7 +1030,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_f64(
             ctx,
             params,
             |_| Ok(vec![("out", out, value_rows, 1, 1)]),
-            |h| density(Dist::log_prob_into, h, value_rows, value, value_ld, out),
+            |h, _| density(Dist::log_prob_into, h, value_rows, value, value_ld, out),
         )
     })
 }
@@ -1078,7 +1063,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_x_f64(
             ctx,
             params,
             |_| Ok(vec![("out", out, value_rows, 1, 1)]),
-            |h| density(Dist::log_prob_x_into, h, value_rows, value, value_ld, out),
+            |h, _| density(Dist::log_prob_x_into, h, value_rows, value, value_ld, out),
         )
     })
 }
@@ -1134,8 +1119,7 @@ pub unsafe extern "C" fn relaxcat_rsample_backward_f64(
                     grad_temperature_len,
                 ))
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -1213,8 +1197,7 @@ pub unsafe extern "C" fn relaxcat_rsample_log_backward_f64(
                     grad_temperature_len,
                 ))
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -1296,8 +1279,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_backward_f64(
                 outs.push(("log_prob", log_prob, rows, 1, 1));
                 Ok(outs)
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
@@ -1379,8 +1361,7 @@ pub unsafe extern "C" fn relaxcat_log_prob_x_backward_f64(
                 outs.push(("log_prob", log_prob, rows, 1, 1));
                 Ok(outs)
             },
-            |h| {
-                let raw = raw_of(params)?;
+            |h, raw| {
                 let ptrs = param_ptrs(
                     raw,
                     grad_logits,
