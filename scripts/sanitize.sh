@@ -16,16 +16,17 @@
 # it with rustup when missing, and runs without -Zbuild-std (our code and
 # the crates it uses instrumented, std not) when that fails.
 #
-# What runs: the unit tests and a selection of the integration tests (see
-# ci_tests below; SANITIZE_ALL=1 for all), at opt-level 1 (unoptimised
+# What runs: the unit tests and a selection of the modules of the one
+# integration binary tests/all (see ci_modules below; SANITIZE_ALL=1 for
+# all), at opt-level 1 (unoptimised
 # code under ASan is ~30x slower, opt-level 3 builds far slower) with
 # -Cdebug-assertions -Coverflow-checks. Skipped, and why:
-#   - the exhaustive f32 sweeps of tests/math_accuracy.rs (every f32 input,
+#   - the exhaustive f32 sweeps of tests/all/math_accuracy.rs (every f32 input,
 #     ~2 billion evaluations per backend: pure arithmetic on registers, no
 #     memory access ASan could check, and tens of minutes under it);
-#   - tests/symbols.rs (checks the cdylib's exported symbols: an ASan build
+#   - tests/all/symbols.rs (checks the cdylib's exported symbols: an ASan build
 #     exports the sanitizer runtime's, which is what ASan does, not a bug);
-#   - tests/header.rs (regenerates the header and compiles it with cc: no
+#   - tests/all/header.rs (regenerates the header and compiles it with cc: no
 #     relaxcat code runs);
 #   - doctests (rustdoc would need the same flags and a build-std sysroot;
 #     the same code paths run in the unit tests).
@@ -75,31 +76,25 @@ skips=(
 # shellcheck disable=SC2206
 skips+=(${SANITIZE_EXTRA_SKIP:-})
 
-# CI's selection (SANITIZE_ALL=1: every integration test but the two
-# above). Each integration test crate instantiates the generic kernels
-# again, and an ASan build of one takes minutes on 2 cores, so CI builds the
-# unit tests (every module, the whole C ABI layer) and the integration tests
-# that walk the memory edges: bad and extreme inputs, errors (nothing
-# written), strided and split calls, kernels against the oracle on every
-# shape class. Left to SANITIZE_ALL: statistics, grad, properties,
-# reference_values, rng_lanes, math_accuracy (compute on the same paths).
-# tests/extremes.rs too (its i32 overflow under overflow checks is fixed;
-# it is left to SANITIZE_ALL for build time).
-ci_tests="errors bad_input_matrix determinism consistency oracle_kernels"
-tests=()
-for f in tests/*.rs; do
-    name=$(basename "$f" .rs)
-    case "$name" in
-        symbols | header) continue ;;
-    esac
-    if [ -n "${SANITIZE_ALL:-}" ] || [[ " $ci_tests " == *" $name "* ]]; then
-        tests+=(--test "$name")
-    fi
-done
+# CI's selection (SANITIZE_ALL=1: every module of tests/all but the ones
+# skipped above): the unit tests (every module, the whole C ABI layer) and
+# the integration modules that walk the memory edges: bad and extreme
+# inputs, errors (nothing written), strided and split calls, one-shot calls,
+# kernels against the oracle on every shape class. Left to SANITIZE_ALL:
+# statistics, grad, properties, reference_values, rng_lanes, math_accuracy
+# (they compute on the same paths, for longer).
+ci_modules="errors bad_input_matrix determinism consistency oracle_kernels oneshot extremes"
+filters=()
+skips+=(--skip symbols:: --skip header::)
+if [ -z "${SANITIZE_ALL:-}" ]; then
+    for m in $ci_modules; do
+        filters+=("$m::")
+    done
+fi
 
 echo "sanitize: cargo ${toolchain[*]} test ${build_std[*]} --target $host (ASan)"
 cargo "${toolchain[@]}" test "${build_std[@]}" --release --target "$host" \
-    --lib "${tests[@]}" -- "${skips[@]}"
+    --lib --test all -- "${filters[@]}" "${skips[@]}"
 
 # The C ABI's unit tests again on the scalar and portable backends (the
 # suite above picks AVX2 on this machine): the gather/scatter and tail

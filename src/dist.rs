@@ -23,7 +23,6 @@ use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamInput, ParamRows}
 use crate::kernels::sample::SampleKind;
 use crate::par::{Exec, RowSplit, Slices, run_row_parts, run_rows};
 use crate::rng::{Generator, Stream, rows_per_block};
-use crate::simd::dispatch::dispatch;
 use crate::{Float, validate};
 use std::borrow::Cow;
 use std::ops::Range;
@@ -193,7 +192,7 @@ impl<'a, T: Float> Builder<'a, T> {
             split,
             outputs,
             |rows, (Slices([ln_probs, row_shift], _), Slices([unmasked], _))| {
-                dispatch(
+                T::param_check_rows(
                     self.exec.backend(),
                     ParamCheckRows {
                         kind,
@@ -375,7 +374,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
             split,
             outputs,
             |rows, (Slices([logits, probs], _), Slices([unmasked], _))| {
-                dispatch(
+                T::param_rows(
                     self.exec.backend(),
                     ParamRows {
                         kind,
@@ -492,7 +491,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
             [out, hard],
             [k, hard_width],
             |task, [out, hard]| {
-                dispatch(
+                T::sample_rows(
                     self.exec.backend(),
                     SampleRows {
                         kind,
@@ -685,7 +684,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
             [&mut result, &mut totals],
             [1, total_width],
             |rows, [out, totals]| {
-                dispatch(
+                T::density_rows(
                     self.exec.backend(),
                     DensityRows {
                         log_space,

@@ -42,7 +42,6 @@ use crate::kernels::grad_batch::{
 use crate::par::{RowSplit, run_rows};
 use crate::par_reduce::{Grid, run_tiles};
 use crate::rng::{Generator, Stream, rows_per_block};
-use crate::simd::dispatch::dispatch;
 use crate::{Float, Param, RelaxedOneHotCategorical, validate};
 use std::ops::Range;
 
@@ -246,7 +245,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             let grad_logits = &*grad_logits;
             run_rows(&self.exec, split, [out], [k], |rows, [out]| {
                 let r = rows.start * k..rows.end * k;
-                dispatch(
+                T::probs_chain_rows(
                     self.exec.backend(),
                     ProbsChainRows {
                         probs: &given[r.clone()],
@@ -296,7 +295,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             [],
             [],
             |samples, batch, [grad_logits, grad_temperature], []| {
-                dispatch(
+                T::rsample_backward_tile(
                     self.exec.backend(),
                     RsampleBackwardTile {
                         log_cotangent,
@@ -494,7 +493,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             [soft, log, hard],
             [k, k, hard_width],
             |task, [soft, log, hard]| {
-                dispatch(
+                T::rsample_with_log_rows(
                     self.exec.backend(),
                     RsampleWithLogRows {
                         logits: self.log_weights(),
@@ -528,7 +527,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         };
         run_rows(&self.exec, split, [&mut totals], [1], |rows, [totals]| {
             let value = &value[rows.start * k..rows.end * k];
-            dispatch(
+            T::value_check_rows(
                 self.exec.backend(),
                 ValueCheckRows {
                     log_space,
@@ -607,7 +606,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             [grad_value, log_prob],
             widths,
             |samples, batch, [grad_logits, grad_temperature], [grad_value, log_prob]| {
-                dispatch(
+                T::log_prob_backward_tile(
                     self.exec.backend(),
                     LogProbBackwardTile {
                         log_space,

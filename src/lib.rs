@@ -68,7 +68,7 @@ pub use rng::{Generator, Stream};
 pub use simd::Backend;
 
 /// The element types relaxcat computes in: `f32` and `f64`. Sealed.
-pub trait Float: simd::Real {}
+pub trait Float: kernels::compiled::Compiled {}
 impl Float for f32 {}
 impl Float for f64 {}
 

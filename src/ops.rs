@@ -6,7 +6,6 @@ use crate::error::{Error, Result};
 use crate::kernels::batch::{GumbelRows, LogSumExpRows, RowMap, RowMapKind};
 use crate::par::{Exec, RowSplit, run_rows};
 use crate::rng::{Stream, rows_per_block};
-use crate::simd::dispatch::dispatch;
 
 fn rows_of<T>(name: &str, input: &[T], k: usize) -> Result<usize> {
     if k == 0 {
@@ -35,7 +34,7 @@ pub fn logsumexp_rows<T: Float>(exec: &Exec, input: &[T], k: usize, out: &mut [T
         block_rows: 1,
     };
     run_rows(exec, split, [out], [1], |r, [out]| {
-        dispatch(
+        T::logsumexp_rows(
             exec.backend(),
             LogSumExpRows {
                 input: &input[r.start * k..r.end * k],
@@ -65,7 +64,7 @@ fn map_rows<T: Float>(
         block_rows: 1,
     };
     run_rows(exec, split, [out], [k], |r, [out]| {
-        dispatch(
+        T::row_map(
             exec.backend(),
             RowMap {
                 kind,
@@ -102,7 +101,7 @@ pub fn gumbel_rows<T: Float>(exec: &Exec, stream: Stream, k: usize, out: &mut [T
         block_rows: rows_per_block(k),
     };
     run_rows(exec, split, [out], [k], |r, [out]| {
-        dispatch(
+        T::gumbel_rows(
             exec.backend(),
             GumbelRows {
                 seed: stream.seed,

@@ -19,7 +19,8 @@ pub enum MathFn {
     Gumbel,
 }
 
-struct MathKernel<'a, T> {
+#[doc(hidden)]
+pub struct MathKernel<'a, T> {
     f: MathFn,
     input: &'a [T],
     out: &'a mut [T],
@@ -47,7 +48,7 @@ impl<T: Real> Kernel<T> for MathKernel<'_, T> {
 /// `out[i] = f(input[i])` with `backend`'s vector code.
 pub fn math<T: Float>(backend: Backend, f: MathFn, input: &[T], out: &mut [T]) {
     assert_eq!(input.len(), out.len());
-    dispatch(backend, MathKernel { f, input, out });
+    T::math(backend, MathKernel { f, input, out });
 }
 
 struct LanesKernel<'a> {
@@ -72,27 +73,30 @@ pub fn rng_lanes(backend: Backend, states: &[[u64; 4]; LANES], out: &mut [[u64; 
     dispatch::<f64, _>(backend, LanesKernel { states, out });
 }
 
-/// Uniforms of one block, in the kernels' element order, from `backend`.
-pub fn block_uniforms<T: Float>(backend: Backend, seed: u64, block: u64, out: &mut [T]) {
-    struct U<'a, T> {
-        seed: u64,
-        block: u64,
-        out: &'a mut [T],
-    }
-    impl<T: Real> Kernel<T> for U<'_, T> {
-        type Output = ();
-        #[inline(always)]
-        fn run<V: Vector<Elem = T>>(self) {
-            let mut lanes = V::Rng::from_states(&crate::rng::block_states(self.seed, self.block));
-            for chunk in self.out.chunks_mut(LANES) {
-                let mut v = [T::ZERO; LANES];
-                V::uniform(&mut lanes).store(&mut v);
-                let n = chunk.len();
-                chunk.copy_from_slice(&v[..n]);
-            }
+#[doc(hidden)]
+pub struct BlockUniforms<'a, T> {
+    seed: u64,
+    block: u64,
+    out: &'a mut [T],
+}
+
+impl<T: Real> Kernel<T> for BlockUniforms<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run<V: Vector<Elem = T>>(self) {
+        let mut lanes = V::Rng::from_states(&crate::rng::block_states(self.seed, self.block));
+        for chunk in self.out.chunks_mut(LANES) {
+            let mut v = [T::ZERO; LANES];
+            V::uniform(&mut lanes).store(&mut v);
+            let n = chunk.len();
+            chunk.copy_from_slice(&v[..n]);
         }
     }
-    dispatch(backend, U { seed, block, out });
+}
+
+/// Uniforms of one block, in the kernels' element order, from `backend`.
+pub fn block_uniforms<T: Float>(backend: Backend, seed: u64, block: u64, out: &mut [T]) {
+    T::block_uniforms(backend, BlockUniforms { seed, block, out });
 }
 
 pub use crate::kernels::density::ln_gamma_count;

@@ -1,7 +1,11 @@
 /* relaxcat from C: build a RelaxedOneHotCategorical from logits, draw
  * relaxed and straight-through samples, and score them.
  *
- *   make -C examples/c quickstart && examples/c/build/quickstart
+ * Against an installed relaxcat (scripts/install.sh PREFIX, then
+ * PKG_CONFIG_PATH=PREFIX/lib/pkgconfig):
+ *   cc examples/c/quickstart.c $(pkg-config --cflags --libs relaxcat) -lm
+ * Against the build tree: `make -C tests/c run`. docs/C_ABI.md also shows
+ * the static and the CMake builds.
  */
 #include <math.h>
 #include <stdio.h>

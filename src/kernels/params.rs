@@ -469,14 +469,13 @@ mod tests {
     use crate::ops::{log_softmax_rows, softmax_rows};
     use crate::par::Exec;
     use crate::simd::Backend;
-    use crate::simd::dispatch::dispatch;
     use crate::validate;
 
     fn run<T: Float>(backend: Backend, kind: ParamInput, input: &[T], k: usize) -> [Vec<T>; 2] {
         let mut logits = vec![T::ZERO; input.len()];
         let mut probs = vec![T::ZERO; input.len()];
         let mut unmasked = vec![0; input.len() / k];
-        dispatch(
+        T::param_rows(
             backend,
             ParamRows {
                 kind,
@@ -526,7 +525,7 @@ mod tests {
         ];
         let mut shift = vec![T::ZERO; input.len() / k];
         let mut check = vec![0; input.len() / k];
-        dispatch(
+        T::param_check_rows(
             backend,
             ParamCheckRows {
                 kind,

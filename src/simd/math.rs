@@ -16,7 +16,7 @@
 //! ```
 //!
 //! The accuracy, measured by sweeping inputs against `f64`/`f128`-grade
-//! references, is pinned in `tests/math_accuracy.rs`.
+//! references, is pinned in `tests/all/math_accuracy.rs`.
 
 use super::Vector;
 

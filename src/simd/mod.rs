@@ -242,7 +242,7 @@ pub fn reduce_add8<V: Vector>(v: [V; LANES]) -> V {
 /// functions the compiler may leave out of line, and a closure inlined into
 /// an out-of-line `map` is compiled without the caller's target features,
 /// so every intrinsic in it becomes a call (seen: 10x slower under the
-/// `avx512vl` entry). `tests/symbols.rs` checks no intrinsic is left out of
+/// `avx512vl` entry). `tests/all/symbols.rs` checks no intrinsic is left out of
 /// line. Pass `f` as an `#[inline(always)]` closure.
 #[inline(always)]
 pub fn map8<A: Copy, B>(a: [A; LANES], f: impl Fn(A) -> B) -> [B; LANES] {

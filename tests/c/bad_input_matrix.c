@@ -8,11 +8,11 @@
  * with sentinels and the inputs are snapshotted; afterwards the outputs
  * must be byte-identical, the inputs unchanged (also where an output
  * aliases them) and the generator where it was. The Rust twin is
- * tests/bad_input_matrix.rs; examples/c/test_relaxcat.c exercises every
+ * tests/all/bad_input_matrix.rs; tests/c/test_relaxcat.c exercises every
  * function's errors in more variants, for f32 and f64.
  *
  * Built with -std=c99 -Wall -Wextra -Werror and run under AddressSanitizer
- * and UBSan by `make check` (examples/c/Makefile). Prints "N passed, N
+ * and UBSan by `make check` (tests/c/Makefile). Prints "N passed, N
  * failed" and exits non-zero on any failure. */
 #include <math.h>
 #include <stdint.h>
@@ -142,6 +142,53 @@ static relaxcat_status alias_hard_soft(void) {
     return relaxcat_dist_f64_rsample_hard(dist, gen, 1, out, K, out + K, K);
 }
 
+/* The one-shot functions: the parameters in a struct, read in place. */
+static relaxcat_params_f64 oneshot_params(void) {
+    relaxcat_params_f64 p;
+    p.batch_rows = B;
+    p.k = K;
+    p.temperature = temperature;
+    p.temperature_len = B;
+    p.probs = NULL;
+    p.probs_ld = 0;
+    p.logits = logits;
+    p.logits_ld = K;
+    p.flags = 0;
+    return p;
+}
+static relaxcat_status oneshot_null_params(void) { return relaxcat_rsample_rows_f64(NULL, NULL, 1, 0, 0, B, out, K); }
+static relaxcat_status oneshot_logits_nan(void) {
+    double l[B * K];
+    relaxcat_params_f64 p = oneshot_params();
+    memcpy(l, logits, sizeof l);
+    l[K + 1] = NAN;
+    p.logits = l;
+    return relaxcat_rsample_rows_f64(NULL, &p, 1, 0, 0, B, out, K);
+}
+static relaxcat_status oneshot_t_zero(void) {
+    double ts[B] = {0.5, 0.0};
+    relaxcat_params_f64 p = oneshot_params();
+    p.temperature = ts;
+    return relaxcat_log_prob_f64(NULL, &p, B, values, K, out);
+}
+static relaxcat_status oneshot_rows_reversed(void) {
+    relaxcat_params_f64 p = oneshot_params();
+    return relaxcat_rsample_rows_f64(NULL, &p, 1, 0, 2, 1, out, K);
+}
+static relaxcat_status oneshot_value_sum(void) {
+    double v[B * K];
+    relaxcat_params_f64 p = oneshot_params();
+    memcpy(v, values, sizeof v);
+    v[K + 2] = 0.6;
+    return relaxcat_log_prob_f64(NULL, &p, B, v, K, out);
+}
+static relaxcat_status oneshot_alias_params(void) {
+    /* scratch holds the value rows here: valid logits too. */
+    relaxcat_params_f64 p = oneshot_params();
+    p.logits = scratch;
+    return relaxcat_rsample_rows_f64(NULL, &p, 1, 0, 0, B, scratch + 1, K);
+}
+
 struct row {
     const char *class_name;
     relaxcat_status want;
@@ -152,6 +199,7 @@ struct row {
 #define NEW "relaxcat_dist_f64_new: "
 #define RSAMPLE "relaxcat_dist_f64_rsample: "
 #define LOG_PROB "relaxcat_dist_f64_log_prob: "
+#define ONESHOT "relaxcat_rsample_rows_f64: "
 
 static const struct row matrix[] = {
     {"NULL pointer, non-zero length: temperature", RELAXCAT_ERROR_NULL_POINTER,
@@ -204,6 +252,18 @@ static const struct row matrix[] = {
     {"output aliasing an input", RELAXCAT_ERROR_ALIASING, {LOG_PROB "out", "overlaps value", NULL}, alias_log_prob},
     {"output aliasing another output", RELAXCAT_ERROR_ALIASING,
      {"relaxcat_dist_f64_rsample_hard: hard", "overlaps soft", NULL}, alias_hard_soft},
+    {"one-shot: NULL parameter struct", RELAXCAT_ERROR_NULL_POINTER,
+     {ONESHOT "params is NULL", NULL}, oneshot_null_params},
+    {"one-shot: logits NaN", RELAXCAT_ERROR_INVALID_LOGITS,
+     {ONESHOT "logits: row 1, category 1 is NaN", NULL}, oneshot_logits_nan},
+    {"one-shot: temperature 0", RELAXCAT_ERROR_INVALID_TEMPERATURE,
+     {"relaxcat_log_prob_f64: temperature: row 1 is 0.0", NULL}, oneshot_t_zero},
+    {"one-shot: row range reversed", RELAXCAT_ERROR_INVALID_SHAPE,
+     {ONESHOT "row range [2, 1) is reversed", NULL}, oneshot_rows_reversed},
+    {"one-shot: value off the simplex", RELAXCAT_ERROR_INVALID_VALUE,
+     {"relaxcat_log_prob_f64: value: row 1 has sum", NULL}, oneshot_value_sum},
+    {"one-shot: output aliasing the parameters", RELAXCAT_ERROR_ALIASING,
+     {ONESHOT "out", "overlaps", "logits", NULL}, oneshot_alias_params},
 };
 
 static int contains_all(const char *message, const char *const *fragments) {

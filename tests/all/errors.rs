@@ -6,9 +6,7 @@
 //! section 2: "nothing is written to any output"); and a `Generator` whose
 //! position did not move.
 
-mod common;
-
-use common::{Fl, backends, sentinel};
+use crate::common::{Fl, backends, sentinel};
 use relaxcat::{
     Backend, Error, ErrorKind, Exec, Generator, RelaxedOneHotCategorical, Stream, gumbel_rows,
     log_softmax_rows, logsumexp_rows, softmax_rows,

@@ -10,9 +10,7 @@
 //! - a `Generator` advances: two successive calls equal one call of twice
 //!   the samples (rows laid out `S x B`), and it lands where it should.
 
-mod common;
-
-use common::{Fl, Inputs, assert_bits_eq, backends, cast, oracle};
+use crate::common::{Fl, Inputs, assert_bits_eq, backends, cast, oracle};
 use relaxcat::{
     Exec, Generator, RelaxedOneHotCategorical, Stream, gumbel_rows, log_softmax_rows,
     logsumexp_rows, softmax_rows,

@@ -2,7 +2,7 @@
  * sentinel-filled outputs that must stay untouched on error, and several
  * pthreads at once compared with a serial run. Built with -std=c99 -Wall
  * -Wextra -Werror and run under AddressSanitizer and UBSan by
- * scripts/check_c_abi.sh (see the Makefile's `test` target).
+ * scripts/test.sh (see the Makefile's `test` target).
  *
  * Prints "N passed, N failed" and exits non-zero on any failure. */
 #define _POSIX_C_SOURCE 200809L

@@ -30,9 +30,7 @@
 //! about twice the worst ratio seen over 3,000 cases per property, which
 //! `--nocapture` prints (`worst ...` lines).
 
-mod common;
-
-use common::{Fl, assert_bits_eq, cast, oracle, widen};
+use crate::common::{Fl, assert_bits_eq, cast, oracle, widen};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
 use relaxcat::{Generator, RelaxedOneHotCategorical, Stream};

@@ -13,9 +13,7 @@
 //! magnitudes of the terms of the log-density (see tests/common), `C`
 //! pinned at about twice the worst seen.
 
-mod common;
-
-use common::{Fl, Inputs, assert_bits_eq, backends, cast, oracle, widen};
+use crate::common::{Fl, Inputs, assert_bits_eq, backends, cast, oracle, widen};
 use relaxcat::{Exec, Generator, Param, RelaxedOneHotCategorical, Stream};
 
 /// `|a - b| <= C eps scale` for the log-density identities (worst seen:

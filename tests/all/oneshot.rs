@@ -5,9 +5,7 @@
 //! strided. Bad input is an error with nothing written, including an output
 //! that overlaps the parameters (which one-shot calls read in place).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use relaxcat::oneshot::{self, Params};
 use relaxcat::{
     Exec, LogProbGrads, ParamGrads, ProbsGrad, RelaxedOneHotCategorical, SampleForm, Stream,

@@ -6,7 +6,7 @@
 //!
 //! Every call gets a sentinel-filled output buffer and a `Generator`;
 //! after the error both must be unchanged (the buffer byte for byte). The
-//! C twin is examples/c/bad_input_matrix.c. `tests/errors.rs` goes through
+//! C twin is tests/c/bad_input_matrix.c. `errors.rs` goes through
 //! every error path in more variants; this file is the one-row-per-class
 //! view that the README table documents, run over f32 and f64.
 //!
@@ -14,9 +14,7 @@
 //! aliasing) cannot be expressed with slices: the table lists them with no
 //! Rust call.
 
-mod common;
-
-use common::{Fl, sentinel};
+use crate::common::{Fl, sentinel};
 use relaxcat::{Error, ErrorKind, Generator, RelaxedOneHotCategorical};
 
 type Call<T> = Box<dyn Fn(&mut Generator, &mut [T]) -> Result<(), Error>>;
@@ -348,7 +346,7 @@ fn run_matrix<T: Fl>() {
     assert_eq!(entries.len(), 27);
     for class in C_ONLY {
         println!(
-            "{} [{class}]: C ABI only (examples/c/bad_input_matrix.c)",
+            "{} [{class}]: C ABI only (tests/c/bad_input_matrix.c)",
             T::TYPE_NAME
         );
     }

@@ -81,31 +81,29 @@ fn declared() -> BTreeSet<String> {
     names
 }
 
-fn exported(lib: &PathBuf) -> Option<BTreeSet<String>> {
-    let output = match Command::new("nm")
-        .args(["-D", "--defined-only"])
+/// Runs a binutils tool; its absence fails the test (the README lists
+/// binutils among what the tests need).
+fn binutils(tool: &str, args: &[&str], lib: &PathBuf) -> std::process::Output {
+    Command::new(tool)
+        .args(args)
         .arg(lib)
         .output()
-    {
-        Ok(output) => output,
-        Err(e) => {
-            eprintln!("skipped: cannot run nm ({e}); install binutils");
-            return None;
-        }
-    };
+        .unwrap_or_else(|e| panic!("cannot run {tool} ({e}); install binutils"))
+}
+
+fn exported(lib: &PathBuf) -> BTreeSet<String> {
+    let output = binutils("nm", &["-D", "--defined-only"], lib);
     assert!(
         output.status.success(),
         "nm failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     let text = String::from_utf8(output.stdout).expect("nm output is UTF-8");
-    Some(
-        text.lines()
-            // "ADDRESS TYPE NAME[@VERSION]": keep the name without version.
-            .filter_map(|l| l.split_whitespace().nth(2))
-            .map(|name| name.split('@').next().unwrap_or(name).to_string())
-            .collect(),
-    )
+    text.lines()
+        // "ADDRESS TYPE NAME[@VERSION]": keep the name without version.
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .map(|name| name.split('@').next().unwrap_or(name).to_string())
+        .collect()
 }
 
 #[test]
@@ -121,9 +119,7 @@ fn exported_symbols_are_exactly_the_header_functions() {
         "{declared:?}"
     );
     let lib = library();
-    let Some(exported) = exported(&lib) else {
-        return;
-    };
+    let exported = exported(&lib);
     let missing: Vec<_> = declared.difference(&exported).collect();
     let extra: Vec<_> = exported.difference(&declared).collect();
     assert!(
@@ -149,17 +145,7 @@ fn exported_symbols_are_exactly_the_header_functions() {
 #[test]
 fn no_simd_intrinsic_is_left_out_of_line() {
     let lib = library();
-    let output = match Command::new("nm")
-        .args(["-C", "--defined-only"])
-        .arg(&lib)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) => {
-            eprintln!("skipped: cannot run nm ({e}); install binutils");
-            return;
-        }
-    };
+    let output = binutils("nm", &["-C", "--defined-only"], &lib);
     assert!(output.status.success(), "nm failed on {}", lib.display());
     let text = String::from_utf8_lossy(&output.stdout);
     let own = text.lines().filter(|l| l.contains("relaxcat::")).count();
@@ -178,4 +164,30 @@ fn no_simd_intrinsic_is_left_out_of_line() {
         lib.display(),
         out_of_line.join("\n")
     );
+}
+
+/// The shared library carries the SONAME of its ABI line (build.rs):
+/// `librelaxcat.so.0.<minor>` while the version is 0.x, as cargo-c names it.
+#[test]
+fn shared_library_has_the_versioned_soname() {
+    let lib = library();
+    let output = binutils("objdump", &["-p"], &lib);
+    assert!(
+        output.status.success(),
+        "objdump -p failed on {}",
+        lib.display()
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    let soname = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("SONAME"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("{} has no SONAME", lib.display()));
+    let major = env!("CARGO_PKG_VERSION_MAJOR");
+    let expected = if major == "0" {
+        format!("librelaxcat.so.0.{}", env!("CARGO_PKG_VERSION_MINOR"))
+    } else {
+        format!("librelaxcat.so.{major}")
+    };
+    assert_eq!(soname, expected, "SONAME of {}", lib.display());
 }

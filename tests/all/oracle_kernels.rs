@@ -33,9 +33,9 @@
 //! for moderate rows (|z| up to ~10, K up to ~30) that is a relative error
 //! of a few 1e-6 in f32 samples and a few 1e-15 in f64.
 
-mod common;
-
-use common::{Fl, Inputs, Padded, Worst, assert_bits_eq, backends, cast, err_ratio, oracle, widen};
+use crate::common::{
+    Fl, Inputs, Padded, Worst, assert_bits_eq, backends, cast, err_ratio, oracle, widen,
+};
 use relaxcat::{
     Exec, RelaxedOneHotCategorical, Stream, gumbel_rows, log_softmax_rows, logsumexp_rows,
     softmax_rows,

@@ -9,9 +9,7 @@
 //!   steps) and the element order of stream rows;
 //! - uniforms strictly inside (0, 1) and Gumbel noise never infinite.
 
-mod common;
-
-use common::{Fl, backends, oracle};
+use crate::common::{Fl, backends, oracle};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use relaxcat::testing::{self, MathFn};

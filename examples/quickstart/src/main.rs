@@ -1,6 +1,9 @@
 //! Samples and log-probabilities for a small batch, printed readably.
 //!
-//! cargo run --release --example quickstart
+//! cargo run --release -p quickstart   (from the repository root)
+//!
+//! A package of its own in the workspace, so that it builds only relaxcat
+//! and its three dependencies, not the test suite's dev-dependencies.
 
 use relaxcat::{Generator, RelaxedOneHotCategorical};
 

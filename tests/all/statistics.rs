@@ -14,9 +14,7 @@
 //! - the density integrates to 1 (K = 2 and K = 3), matching Lucid's
 //!   `sanity_integral_of_density` values.
 
-mod common;
-
-use common::{Fl, Inputs, cast, json_f64, oracle, reference_json};
+use crate::common::{Fl, Inputs, cast, json_f64, oracle, reference_json};
 use relaxcat::{Exec, Generator, RelaxedOneHotCategorical, Stream, gumbel_rows};
 
 /// Euler-Mascheroni constant: the mean of the standard Gumbel distribution.

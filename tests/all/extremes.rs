@@ -31,9 +31,7 @@
 //! Constants: about twice the worst ratio seen (sample 2.4, f32 subnormal
 //! probs; row sum 2.7, f64 `K = 1e6`; density 1.7, f64 `K = 1e6`).
 
-mod common;
-
-use common::{Fl, cast, oracle, widen};
+use crate::common::{Fl, cast, oracle, widen};
 use relaxcat::{RelaxedOneHotCategorical, Stream};
 
 /// `|x - oracle| <= C_SAMPLE eps (|z_k| + max |z|)` and the soft sample

@@ -21,9 +21,7 @@
 //! regenerate them: `tests/data/README.md`) and read at test time; a missing
 //! or unparsable file fails the test.
 
-mod common;
-
-use common::{Fl, Inputs, backends, cast, json_f64, json_vec, oracle, reference_json};
+use crate::common::{Fl, Inputs, backends, cast, json_f64, json_vec, oracle, reference_json};
 use relaxcat::{Exec, Generator, RelaxedOneHotCategorical};
 
 const REL_F64: f64 = 1e-12;

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Every test of relaxcat, in one command (the README's second line):
+#
+#   1. Rust: `cargo test --release`: the unit tests, the one integration
+#      binary tests/all (oracle, bit identity over every backend the CPU
+#      has, PyTorch f64 reference values from tests/data, errors, the
+#      header == pinned cbindgen output and compiling as C99 / C++11, the
+#      exported symbols == the header's functions, the SONAME) and the doc
+#      tests
+#   2. C and C++ (tests/c): the C tests (-std=c99 -Werror) and the
+#      bad-input matrix under AddressSanitizer + UBSan on the static
+#      library, with pthreads; the C++11 translation unit; the C quickstart
+#   3. install (scripts/install.sh) into a temporary prefix with a
+#      multiarch --libdir (lib/x86_64-linux-gnu), then the versioned
+#      layout, the SONAME and the exported symbols of the installed
+#      library, and three consumer
+#      builds of the C quickstart: pkg-config shared, pkg-config --static,
+#      CMake find_package (where cmake is installed; .ci/run installs it
+#      and sets RELAXCAT_REQUIRE_CMAKE=1, which makes its absence a failure)
+#   4. Python: the ctypes client (standard library only) with the PyTorch
+#      reference values
+#   5. sharding: rows computed in separate processes are bit-identical to
+#      one call
+#
+# Needs: a Rust toolchain, cc and c++ (gcc or clang), make, python3,
+# binutils (nm, objdump) and pkg-config. Exits non-zero on the first
+# failure. Takes a few minutes from a fresh clone on 2 cores (README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+target="${CARGO_TARGET_DIR:-$root/target}"
+started=$SECONDS
+
+step() { printf '\n==> [%3d s] %s\n' "$((SECONDS - started))" "$*"; }
+need() {
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "scripts/test.sh: '$1' not found: $2" >&2
+        exit 1
+    fi
+}
+need cargo "install a Rust toolchain (https://rustup.rs)"
+need cc "install a C compiler (apt-get install gcc)"
+need c++ "install a C++ compiler (apt-get install g++)"
+need make "install make"
+need python3 "install python3"
+need nm "install binutils"
+need objdump "install binutils"
+need pkg-config "install pkg-config (apt-get install pkg-config)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/relaxcat-test.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+step "Rust: cargo test --release (unit, tests/all, doc tests)"
+cargo test --release
+# The same compilation as the tests' library (Cargo.toml's `either` line
+# keeps it so): this only copies librelaxcat.{so,a} to target/release.
+cargo build --release --lib
+
+step "C: the C tests call every function the header declares"
+# Preprocess with the header's guard predefined, so only the tests' own
+# code (with their typed macros expanded) is searched.
+cc -E -P -DRELAXCAT_H -Iinclude -Itests/c tests/c/test_relaxcat.c >"$work/test.i"
+declared="$(grep -oE '^[a-z][a-z_0-9 *]*[ *]relaxcat_[a-z0-9_]+\(' include/relaxcat.h | grep -oE 'relaxcat_[a-z0-9_]+\($' | tr -d '(')"
+missing=0
+for fn in $declared; do
+    if ! grep -qw "$fn" "$work/test.i"; then
+        echo "not called by tests/c/test_relaxcat.c: $fn" >&2
+        missing=1
+    fi
+done
+[ "$missing" = 0 ]
+echo "all $(echo "$declared" | wc -l) functions called"
+
+step "C: tests under AddressSanitizer + UBSan, C++ translation unit, quickstart"
+make -s -C tests/c ROOT="$root" BUILD="$work/c" check
+
+# A Debian-style multiarch library folder (lib/x86_64-linux-gnu), where
+# find_package and pkg-config users on such systems have it; lib64 where the
+# compiler names no multiarch triple.
+multiarch="$(cc -print-multiarch 2>/dev/null || true)"
+libdir="${multiarch:+lib/$multiarch}"
+libdir="${libdir:-lib64}"
+step "install into a temporary prefix (--libdir $libdir)"
+prefix="$work/prefix"
+scripts/install.sh --no-build --libdir "$libdir" "$prefix"
+lib="$prefix/$libdir"
+soname="$(objdump -p "$lib/librelaxcat.so" | awk '$1 == "SONAME" { print $2 }')"
+[ -n "$soname" ] || { echo "the installed librelaxcat.so has no SONAME" >&2; exit 1; }
+[ -L "$lib/librelaxcat.so" ] && [ -L "$lib/$soname" ] && [ -f "$(readlink -f "$lib/librelaxcat.so")" ] || {
+    echo "expected librelaxcat.so -> $soname -> the library in $lib:" >&2
+    ls -l "$lib" >&2
+    exit 1
+}
+RELAXCAT_LIB="$lib/librelaxcat.so" cargo test --release -q --test all symbols:: >/dev/null
+echo "SONAME $soname; $(nm -D --defined-only "$lib/librelaxcat.so" | wc -l) exported symbols, all relaxcat_* and declared"
+
+step "consumer 1/3: pkg-config, shared library"
+export PKG_CONFIG_PATH="$lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+pkg-config --exists --print-errors relaxcat
+echo "pkg-config relaxcat $(pkg-config --modversion relaxcat): $(pkg-config --cflags --libs relaxcat)"
+make -s -C tests/c USE_PKG_CONFIG=1 BUILD="$work/pkg" run test
+# (ldd's output is kept first: `grep -q` exiting early would make the
+# pipeline fail under pipefail.)
+loaded="$(ldd "$work/pkg/quickstart")"
+case "$loaded" in
+*"$lib/$soname"*) ;;
+*)
+    echo "the pkg-config quickstart does not load $lib/$soname:" >&2
+    echo "$loaded" >&2
+    exit 1
+    ;;
+esac
+
+step "consumer 2/3: pkg-config --static"
+make -s -C tests/c USE_PKG_CONFIG=1 BUILD="$work/pkg" static
+loaded="$(ldd "$work/pkg/quickstart_static")"
+case "$loaded" in
+*librelaxcat*)
+    echo "the static quickstart loads a shared librelaxcat:" >&2
+    echo "$loaded" >&2
+    exit 1
+    ;;
+esac
+
+step "consumer 3/3: CMake find_package(relaxcat CONFIG REQUIRED)"
+if command -v cmake >/dev/null 2>&1; then
+    cmake -S tests/install -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" >"$work/cmake.log" 2>&1 ||
+        { cat "$work/cmake.log" >&2; exit 1; }
+    cmake --build "$work/cmake" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; exit 1; }
+    "$work/cmake/quickstart_cmake_shared" >/dev/null
+    "$work/cmake/quickstart_cmake_static" >/dev/null
+    case "$(ldd "$work/cmake/quickstart_cmake_shared")" in
+    *"$lib/$soname"*) ;;
+    *) echo "the CMake quickstart does not load $lib/$soname" >&2; exit 1 ;;
+    esac
+    echo "relaxcat::relaxcat and relaxcat::relaxcat_static built and ran"
+elif [ -n "${RELAXCAT_REQUIRE_CMAKE:-}" ]; then
+    echo "RELAXCAT_REQUIRE_CMAKE is set and cmake is not installed" >&2
+    exit 1
+else
+    echo "cmake not installed: the CMake consumer is not built here (.ci/run installs cmake and builds it)"
+fi
+
+step "Python: the ctypes client"
+python3 examples/python/relaxcat_ctypes.py "$target/release/librelaxcat.so"
+
+step "sharding: rows computed in separate processes are bit-identical to one call"
+python3 scripts/check_sharding.py "$target/release/librelaxcat.so"
+
+step "every test passed ($((SECONDS - started)) s)"
