@@ -6,11 +6,11 @@ the estimates.json next to it (median point estimate and its confidence
 interval, ns per iteration), divides by the elements per iteration, and
 prints one row per kernel, dtype and thread count, one column per shape:
 
-    median (CI low-high)  and, for f32 rows with a peer, ratio x
+    median (CI low-high)
 
-where ratio = relaxcat median / fastest peer on that shape (below 1 is
-faster than every peer). Primitives (prim/*) get a second table against the
-hand-written AVX2 limits.
+Primitives (prim/*) and gradients (grad/*) get tables of their own. No
+peer figure is divided by: a ratio against PyTorch or JAX is valid only
+from one run on one machine, which bench/compare/run.sh makes.
 
 Usage: python3 scripts/bench_table.py [CRITERION_DIR]
   CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion or target/criterion.
@@ -23,47 +23,6 @@ import sys
 
 SHAPES = ["65536x8", "8192x64", "1024x1000", "64x32000", "16x262144"]
 
-# Peer figures, float32, ns per element, copied from /work/shared/baselines.md
-# ("What peers cost on these machines": AMD EPYC Zen 3, 2 cores; torch 2.15
-# with 2 threads, JAX/jaxlib 0.10.2 jit, TFP-JAX 0.26-dev, NumPy 2.4 one
-# thread; temperature 0.5; about 15% run-to-run variation). Columns in the
-# order of SHAPES.
-PEERS = {
-    "rsample": {
-        "JAX jit softmax((L+gumbel)/t)": [8.65, 4.79, 5.44, 8.34, 17.18],
-        "TFP-JAX RelaxedOneHotCategorical.sample": [8.47, 5.37, 5.98, 10.01, 17.85],
-        "torch.compile (inductor), fused": [13.20, 11.36, 11.69, 11.52, 12.50],
-        "torch RelaxedOneHotCategorical.rsample": [25.57, 23.56, 10.97, 17.30, 14.41],
-        "torch F.gumbel_softmax": [35.52, 33.13, 26.73, 31.08, 28.26],
-        "NumPy": [21.76, 12.38, 14.07, 10.06, 15.40],
-    },
-    "hard rsample (fwd)": {
-        "JAX jit straight-through": [10.10, 6.55, 6.85, 9.04, 18.72],
-        "torch F.gumbel_softmax(hard=True)": [37.26, 35.96, 31.26, 30.79, 30.31],
-    },
-    "log_prob": {
-        "torch.compile (inductor), closed form": [2.32, 1.77, 1.74, 1.71, 2.03],
-        "TFP-JAX log_prob (jit)": [4.97, 1.94, 2.23, 2.87, 6.28],
-        "torch log_prob": [13.45, 3.03, 5.01, 6.02, 4.08],
-    },
-    "logsumexp (rows)": {
-        "JAX jit": [2.26, 0.83, 0.64, 0.56, 1.21],
-        "torch.compile (inductor)": [1.26, 0.79, 0.67, 0.62, 1.05],
-        "torch.logsumexp": [4.12, 1.14, 1.20, 1.14, 1.46],
-    },
-    "Gumbel noise": {
-        "JAX jit random.gumbel": [5.24, 4.10, 4.85, 10.75, 16.76],
-        "torch -log(-log(rand))": [13.59, 14.48, 11.19, 9.40, 8.98],
-    },
-}
-
-# Forward+backward peers (same file, "fwd+bwd (logits, t)" rows), with the
-# ratio issue 5 asks for.
-GRAD_PEERS = {
-    "rsample_fwdbwd": ("JAX jit vjp", [13.82, 7.37, 6.16, 9.98, 19.12], 1 / 3),
-    "log_prob_fwdbwd": ("torch", [23.09, 13.87, 11.09, 11.12, 11.04], 1 / 4),
-    "log_prob_fwdbwd_v": ("torch", [23.09, 13.87, 11.09, 11.12, 11.04], 1 / 4),
-}
 GRAD_ORDER = [
     "rsample_fwd",
     "rsample_fwd_log",
@@ -73,19 +32,6 @@ GRAD_ORDER = [
     "log_prob_fwdbwd",
     "log_prob_fwdbwd_v",
 ]
-
-# Limits on one core, hand-written AVX2 (same file, last paragraph).
-PRIM_LIMITS = {"uniform": 0.21, "exp": 0.56, "ln": 0.68, "gumbel": 1.7}
-
-# Which peer operation each bench kernel is compared with.
-PEER_OF = {
-    "rsample": "rsample",
-    "rsample_hard": "hard rsample (fwd)",
-    "log_prob": "log_prob",
-    "log_prob_novalidate": "log_prob",
-    "logsumexp_rows": "logsumexp (rows)",
-    "gumbel_rows": "Gumbel noise",
-}
 
 KERNEL_ORDER = [
     "rsample",
@@ -99,11 +45,6 @@ KERNEL_ORDER = [
     "gumbel_rows",
 ]
 PRIM_ORDER = ["uniform", "exp", "ln", "ln_normal", "gumbel"]
-
-
-def fastest_peer(op, shape_index):
-    """(figure, system) of the fastest peer for op on a shape."""
-    return min((figs[shape_index], name) for name, figs in PEERS[op].items())
 
 
 def elements_of(throughput):
@@ -148,12 +89,9 @@ def fmt(value):
     return f"{value:.3f}" if value < 1 else f"{value:.2f}"
 
 
-def cell(stats, ratio=None):
+def cell(stats):
     median, lower, upper = stats
-    text = f"{fmt(median)} ({fmt(lower)}-{fmt(upper)})"
-    if ratio is not None:
-        text += f" **{ratio:.2f}x**"
-    return text
+    return f"{fmt(median)} ({fmt(lower)}-{fmt(upper)})"
 
 
 def rank(order, name):
@@ -186,11 +124,7 @@ def row_table(results):
             if stats is None:
                 cells.append("")
                 continue
-            ratio = None
-            op = PEER_OF.get(kernel)
-            if op and dtype == "f32" and shape in SHAPES:
-                ratio = stats[0] / fastest_peer(op, SHAPES.index(shape))[0]
-            cells.append(cell(stats, ratio))
+            cells.append(cell(stats))
         lines.append(f"| {kernel} | {dtype} | {threads} | " + " | ".join(cells) + " |")
     return lines
 
@@ -204,13 +138,11 @@ def prim_table(results):
     if not rows:
         return []
     lines = [
-        "| primitive (1 thread, 1M) | dtype | ns/element | AVX2 limit (f32) | ratio |",
-        "|---|---|---|---|---|",
+        "| primitive (1 thread, 1M) | dtype | ns/element |",
+        "|---|---|---|",
     ]
     for name, dtype, stats in sorted(rows, key=lambda r: (rank(PRIM_ORDER, r[0]), r[0], r[1])):
-        limit = PRIM_LIMITS.get(name)
-        ratio = f"{stats[0] / limit:.2f}x" if limit and dtype == "f32" else ""
-        lines.append(f"| {name} | {dtype} | {cell(stats)} | {limit if limit else ''} | {ratio} |")
+        lines.append(f"| {name} | {dtype} | {cell(stats)} |")
     return lines
 
 
@@ -226,8 +158,7 @@ def grad_table(results):
     if not rows:
         return []
     lines = [
-        "Gradients (`cargo bench --bench grad`); ratio = median / peer's fwd+bwd figure "
-        "(target: rsample <= 0.33x JAX jit vjp, log_prob <= 0.25x torch)",
+        "Gradients (`cargo bench --bench grad`)",
         "",
         "| op | dtype | threads | " + " | ".join(SHAPES) + " |",
         "|---|---|---|" + "---|" * len(SHAPES),
@@ -235,25 +166,13 @@ def grad_table(results):
     for key in sorted(rows, key=lambda k: (rank(GRAD_ORDER, k[0]), k[0], k[1], k[2])):
         op, dtype, threads = key
         cells = []
-        for i, shape in enumerate(SHAPES):
+        for shape in SHAPES:
             stats = rows[key].get(shape)
             if stats is None:
                 cells.append("")
                 continue
-            peer = GRAD_PEERS.get(op)
-            ratio = stats[0] / peer[1][i] if peer and dtype == "f32" else None
-            cells.append(cell(stats, ratio))
+            cells.append(cell(stats))
         lines.append(f"| {op} | {dtype} | {threads} | " + " | ".join(cells) + " |")
-    return lines
-
-
-def peer_lines():
-    lines = ["Fastest peer (f32, ns/element) the ratios divide by:", ""]
-    lines.append("| operation | " + " | ".join(SHAPES) + " |")
-    lines.append("|---|" + "---|" * len(SHAPES))
-    for op in PEERS:
-        best = [fastest_peer(op, i) for i in range(len(SHAPES))]
-        lines.append(f"| {op} | " + " | ".join(f"{v:.2f} ({n})" for v, n in best) + " |")
     return lines
 
 
@@ -276,14 +195,12 @@ def main(argv):
     if not table and not prims and not grads:
         print(f"no kernels benchmarks found under {root}", file=sys.stderr)
         return 1
-    print("ns per element: median (95% CI of the median); ratio = median / fastest peer, f32 only")
+    print("ns per element: median (95% CI of the median)")
     print()
     for block in (table, prims, grads):
         if block:
             print("\n".join(block))
             print()
-    if table:
-        print("\n".join(peer_lines()))
     return 0
 
 

@@ -11,7 +11,7 @@
 //! C = lgamma(K') + (K'-1) ln t                       (per parameter row)
 //! ```
 //!
-//! which is SPEC.md's formula with the shift `M` taken inside the sums, so
+//! which is docs/SPEC.md's formula with the shift `M` taken inside the sums, so
 //! no large terms cancel. One `ln` and one `exp` per element: pass A computes
 //! `s` into a buffer with its max and the other sums, pass B the shifted
 //! sums against the max. A row of at most [`CHUNK`] elements is one chunk,

@@ -31,7 +31,7 @@
 //! row no longer sums to 0. `r` measures that error along `y`, and
 //! `(ybar - d) - r` removes it (`sum zbar` becomes `r (1 - sum y)`).
 //!
-//! The `tbar` of `log_prob` is SPEC.md's `(K'-1)/t - sum ly + K' sum w ly`
+//! The `tbar` of `log_prob` is docs/SPEC.md's `(K'-1)/t - sum ly + K' sum w ly`
 //! regrouped as `sum (K' w - 1) ly`; as the coefficients sum to 0, `ly` is
 //! shifted by its mean, which shrinks the terms: two large sums never
 //! cancel, and f32 loses about 20 times less than with `ly` as it is. (The

@@ -1,7 +1,7 @@
 //! Shared pieces of the integration tests.
 //!
 //! The heart of this module is [`oracle`]: a naive `f64` implementation of
-//! everything the crate computes (SPEC.md sections 3 and 4), written with
+//! everything the crate computes (docs/SPEC.md sections 3 and 4), written with
 //! plain loops and std's `exp`/`ln`. It shares no code with the kernels: it
 //! does not call into `relaxcat` at all, and reproduces the generator from
 //! `rand_xoshiro` and the documented seeding rule. The rest is plumbing:
@@ -324,7 +324,7 @@ pub fn err_ratio(got: f64, want: f64, scale: f64) -> Option<f64> {
 // The oracle
 // ---------------------------------------------------------------------------
 
-/// Naive `f64` reference implementations (SPEC.md sections 3 and 4).
+/// Naive `f64` reference implementations (docs/SPEC.md sections 3 and 4).
 pub mod oracle {
     use super::*;
 
