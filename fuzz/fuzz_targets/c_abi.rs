@@ -303,6 +303,11 @@ struct Dist<T> {
     probs_given: Option<Vec<T>>,
     /// The contiguous normalised probs attribute.
     probs: Vec<T>,
+    /// The parameters as given (contiguous), whether they are probs, and
+    /// the flags: what a one-shot call on the same distribution passes.
+    given: Vec<T>,
+    use_probs: bool,
+    flags: u32,
 }
 
 impl<T> Dist<T> {
@@ -344,6 +349,7 @@ fn run<T: Real>(api: &Api<T>, input: &mut Input) {
             (7, _) => row_kernels(api, input),
             (8, _) => generator_ops(input, generator),
             (9, _) => context_ops(input),
+            (10, Some(d)) => oneshot(api, input, d, sample.as_ref()),
             (_, None) => null_dist(api, input),
             _ => gen_sample(api, input, dist.as_ref().unwrap(), generator, &mut sample),
         }
@@ -528,8 +534,11 @@ fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Opt
         valid,
         in_range,
         masked: vec![],
-        probs_given: use_probs.then_some(given),
+        probs_given: use_probs.then(|| given.clone()),
         probs: vec![],
+        given,
+        use_probs,
+        flags,
     };
     check_attributes(api, &mut d, use_probs);
     Some(d)
@@ -964,6 +973,103 @@ fn rows_sample<T: Real>(
     check_samples(d, family, &refs, begin, &refs_rows, sample);
 }
 
+/// The one-shot functions on the distribution's parameters as given,
+/// against the handle's functions: the same status, and for valid
+/// parameters the same bits (samples and densities).
+fn oneshot<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
+    let k = d.k;
+    let given = &d.given;
+    let params = Params {
+        batch_rows: d.b,
+        k,
+        temperature: d.temperature.as_ptr(),
+        temperature_len: d.temperature.len(),
+        probs: if d.use_probs { given.as_ptr() } else { null() },
+        probs_ld: k,
+        logits: if d.use_probs { null() } else { given.as_ptr() },
+        logits_ld: k,
+        flags: d.flags,
+    };
+    let ctx = CONTEXTS.pick(input);
+    let same_bits = |what: &str, a: &[T], b: &[T]| {
+        if d.valid {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                assert_eq!(
+                    x.bits(),
+                    y.bits(),
+                    "one-shot {what} element {i}: {x:?} vs the handle's {y:?}"
+                );
+            }
+        }
+    };
+    if input.byte() < 128 {
+        let seed = input.u64();
+        let offset = input.upto(300) as u64;
+        let begin = input.upto(200);
+        let rows = 1 + input.upto((MAX_ELEMENTS / k.max(1)).clamp(1, 32) - 1);
+        let end = begin + rows;
+        let mut by_handle = vec![sentinel::<T>(); rows * k];
+        let mut one_shot = vec![sentinel::<T>(); rows * k];
+        // SAFETY: both outputs hold rows x K; the parameter pointers are the
+        // distribution's own (dense) copies.
+        let (h, o) = unsafe {
+            (
+                (api.rsample_rows)(
+                    d.handle,
+                    seed,
+                    offset,
+                    begin,
+                    end,
+                    by_handle.as_mut_ptr(),
+                    k,
+                ),
+                (api.oneshot_rsample_rows)(
+                    ctx,
+                    &params,
+                    seed,
+                    offset,
+                    begin,
+                    end,
+                    one_shot.as_mut_ptr(),
+                    k,
+                ),
+            )
+        };
+        assert_eq!(o, h, "one-shot rsample_rows status: {}", message());
+        assert_ne!(o, INTERNAL);
+        if o == OK {
+            same_bits("rsample_rows", &one_shot, &by_handle);
+        } else {
+            assert!(one_shot.iter().all(|x| x.bits() == sentinel::<T>().bits()));
+        }
+    } else {
+        let log_space = input.byte() < 128;
+        let (v, _) = values(input, d, sample, log_space);
+        let n = v.len() / k.max(1);
+        let mut by_handle = vec![sentinel::<T>(); n];
+        let mut one_shot = vec![sentinel::<T>(); n];
+        let (handle_fn, one_shot_fn) = if log_space {
+            (api.log_prob_x, api.oneshot_log_prob_x)
+        } else {
+            (api.log_prob, api.oneshot_log_prob)
+        };
+        // SAFETY: value holds n x K; the outputs hold n.
+        let (h, o) = unsafe {
+            (
+                handle_fn(d.handle, n, v.as_ptr(), k, by_handle.as_mut_ptr()),
+                one_shot_fn(ctx, &params, n, v.as_ptr(), k, one_shot.as_mut_ptr()),
+            )
+        };
+        assert_eq!(o, h, "one-shot log_prob status: {}", message());
+        assert_ne!(o, INTERNAL);
+        if o == OK {
+            same_bits("log_prob", &one_shot, &by_handle);
+        } else {
+            assert!(one_shot.iter().all(|x| x.bits() == sentinel::<T>().bits()));
+        }
+    }
+}
+
 /// Value rows to score: the last sample (soft or log form) or fuzzed rows.
 fn values<T: Real>(
     input: &mut Input,
@@ -1383,6 +1489,9 @@ fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
         masked: vec![],
         probs_given: None,
         probs: vec![],
+        given: vec![],
+        use_probs: d.use_probs,
+        flags: d.flags,
     };
     let b = reference(api, &copy, seed, 0, 0..rows, false);
     assert!(

@@ -15,9 +15,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use relaxcat_fuzz::relaxcat::{
-    Backend, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, ParamGrads, ProbsGrad,
-    Param, RelaxedOneHotCategorical, SampleForm, Stream, gumbel_rows, log_softmax_rows,
-    logsumexp_rows, oneshot, softmax_rows,
+    Backend, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, Param, ParamGrads, ProbsGrad,
+    RelaxedOneHotCategorical, SampleForm, Stream, gumbel_rows, log_softmax_rows, logsumexp_rows,
+    oneshot, softmax_rows,
 };
 use relaxcat_fuzz::*;
 
@@ -631,7 +631,10 @@ fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let r1 = oneshot::rsample_rows(&exec, p, stream, rows.clone(), &mut a);
     let r2 = d.rsample_rows_into(stream, rows, &mut b);
     match (&r1, &r2) {
-        (Ok(()), Ok(())) => assert!(!st.valid || bits(&a) == bits(&b), "one-shot rsample differs"),
+        (Ok(()), Ok(())) => assert!(
+            !st.valid || bits(&a) == bits(&b),
+            "one-shot rsample differs"
+        ),
         (Err(e1), Err(e2)) => {
             assert_eq!(e1.kind(), e2.kind());
             check_err::<T>("one-shot rsample", e1, &[&a]);
@@ -645,7 +648,10 @@ fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
         let r2 = d.log_prob_into(soft, &mut b);
         match (&r1, &r2) {
             (Ok(()), Ok(())) => {
-                assert!(!st.valid || bits(&a) == bits(&b), "one-shot log_prob differs")
+                assert!(
+                    !st.valid || bits(&a) == bits(&b),
+                    "one-shot log_prob differs"
+                )
             }
             (Err(e1), Err(e2)) => {
                 assert_eq!(e1.kind(), e2.kind());

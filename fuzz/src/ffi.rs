@@ -140,6 +140,26 @@ pub type RowMap<T> = unsafe extern "C" fn(Ctx, usize, usize, *const T, usize, *m
 /// `relaxcat_gumbel_T`.
 pub type Gumbel<T> = unsafe extern "C" fn(Ctx, u64, u64, usize, usize, *mut T, usize) -> i32;
 
+/// `relaxcat_params_T`: the parameters of a one-shot call, read in place.
+#[repr(C)]
+pub struct Params<T> {
+    pub batch_rows: usize,
+    pub k: usize,
+    pub temperature: *const T,
+    pub temperature_len: usize,
+    pub probs: *const T,
+    pub probs_ld: usize,
+    pub logits: *const T,
+    pub logits_ld: usize,
+    pub flags: u32,
+}
+/// `relaxcat_rsample_rows_T` (one-shot).
+pub type OneShotRows<T> =
+    unsafe extern "C" fn(Ctx, *const Params<T>, u64, u64, usize, usize, *mut T, usize) -> i32;
+/// `relaxcat_log_prob_T`, `relaxcat_log_prob_x_T` (one-shot).
+pub type OneShotLogProb<T> =
+    unsafe extern "C" fn(Ctx, *const Params<T>, usize, *const T, usize, *mut T) -> i32;
+
 /// Every entry point of one element type.
 pub struct Api<T> {
     pub new: NewFn<T>,
@@ -175,6 +195,9 @@ pub struct Api<T> {
     pub softmax: RowMap<T>,
     pub log_softmax: RowMap<T>,
     pub gumbel: Gumbel<T>,
+    pub oneshot_rsample_rows: OneShotRows<T>,
+    pub oneshot_log_prob: OneShotLogProb<T>,
+    pub oneshot_log_prob_x: OneShotLogProb<T>,
 }
 
 macro_rules! api {
@@ -230,6 +253,9 @@ api!(pub F32: f32, [
     softmax = relaxcat_softmax_f32: RowMap<f32>,
     log_softmax = relaxcat_log_softmax_f32: RowMap<f32>,
     gumbel = relaxcat_gumbel_f32: Gumbel<f32>,
+    oneshot_rsample_rows = relaxcat_rsample_rows_f32: OneShotRows<f32>,
+    oneshot_log_prob = relaxcat_log_prob_f32: OneShotLogProb<f32>,
+    oneshot_log_prob_x = relaxcat_log_prob_x_f32: OneShotLogProb<f32>,
 ]);
 
 api!(pub F64: f64, [
@@ -266,4 +292,7 @@ api!(pub F64: f64, [
     softmax = relaxcat_softmax_f64: RowMap<f64>,
     log_softmax = relaxcat_log_softmax_f64: RowMap<f64>,
     gumbel = relaxcat_gumbel_f64: Gumbel<f64>,
+    oneshot_rsample_rows = relaxcat_rsample_rows_f64: OneShotRows<f64>,
+    oneshot_log_prob = relaxcat_log_prob_f64: OneShotLogProb<f64>,
+    oneshot_log_prob_x = relaxcat_log_prob_x_f64: OneShotLogProb<f64>,
 ]);
