@@ -47,6 +47,18 @@ need nm "install binutils"
 need objdump "install binutils"
 need pkg-config "install pkg-config (apt-get install pkg-config)"
 
+# `loads PROGRAM PATTERN`: whether the program's shared libraries (ldd)
+# include PATTERN. (ldd's output is kept first: `grep -q` exiting early
+# would make a pipeline fail under pipefail.)
+loads() {
+    local loaded
+    loaded="$(ldd "$1")"
+    case "$loaded" in
+    *"$2"*) return 0 ;;
+    *) return 1 ;;
+    esac
+}
+
 work="$(mktemp -d "${TMPDIR:-/tmp}/relaxcat-test.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -99,28 +111,19 @@ export PKG_CONFIG_PATH="$lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 pkg-config --exists --print-errors relaxcat
 echo "pkg-config relaxcat $(pkg-config --modversion relaxcat): $(pkg-config --cflags --libs relaxcat)"
 make -s -C tests/c USE_PKG_CONFIG=1 BUILD="$work/pkg" run test
-# (ldd's output is kept first: `grep -q` exiting early would make the
-# pipeline fail under pipefail.)
-loaded="$(ldd "$work/pkg/quickstart")"
-case "$loaded" in
-*"$lib/$soname"*) ;;
-*)
+loads "$work/pkg/quickstart" "$lib/$soname" || {
     echo "the pkg-config quickstart does not load $lib/$soname:" >&2
-    echo "$loaded" >&2
+    ldd "$work/pkg/quickstart" >&2
     exit 1
-    ;;
-esac
+}
 
 step "consumer 2/3: pkg-config --static"
 make -s -C tests/c USE_PKG_CONFIG=1 BUILD="$work/pkg" static
-loaded="$(ldd "$work/pkg/quickstart_static")"
-case "$loaded" in
-*librelaxcat*)
+if loads "$work/pkg/quickstart_static" librelaxcat; then
     echo "the static quickstart loads a shared librelaxcat:" >&2
-    echo "$loaded" >&2
+    ldd "$work/pkg/quickstart_static" >&2
     exit 1
-    ;;
-esac
+fi
 
 step "consumer 3/3: CMake find_package(relaxcat CONFIG REQUIRED)"
 if command -v cmake >/dev/null 2>&1; then
@@ -129,10 +132,12 @@ if command -v cmake >/dev/null 2>&1; then
     cmake --build "$work/cmake" >>"$work/cmake.log" 2>&1 || { cat "$work/cmake.log" >&2; exit 1; }
     "$work/cmake/quickstart_cmake_shared" >/dev/null
     "$work/cmake/quickstart_cmake_static" >/dev/null
-    case "$(ldd "$work/cmake/quickstart_cmake_shared")" in
-    *"$lib/$soname"*) ;;
-    *) echo "the CMake quickstart does not load $lib/$soname" >&2; exit 1 ;;
-    esac
+    loads "$work/cmake/quickstart_cmake_shared" "$lib/$soname" ||
+        { echo "the CMake quickstart does not load $lib/$soname" >&2; exit 1; }
+    if loads "$work/cmake/quickstart_cmake_static" librelaxcat; then
+        echo "the CMake static quickstart loads a shared librelaxcat" >&2
+        exit 1
+    fi
     echo "relaxcat::relaxcat and relaxcat::relaxcat_static built and ran"
 elif [ -n "${RELAXCAT_REQUIRE_CMAKE:-}" ]; then
     echo "RELAXCAT_REQUIRE_CMAKE is set and cmake is not installed" >&2

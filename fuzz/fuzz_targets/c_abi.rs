@@ -299,8 +299,6 @@ struct Dist<T> {
     in_range: bool,
     /// Per parameter element: masked (normalised logit `-inf`).
     masked: Vec<bool>,
-    /// The probs as given (contiguous), for a distribution built from probs.
-    probs_given: Option<Vec<T>>,
     /// The contiguous normalised probs attribute.
     probs: Vec<T>,
     /// The parameters as given (contiguous), whether they are probs, and
@@ -311,6 +309,11 @@ struct Dist<T> {
 }
 
 impl<T> Dist<T> {
+    /// The probs as given (contiguous), for a distribution built from probs.
+    fn probs_given(&self) -> Option<&[T]> {
+        self.use_probs.then_some(&self.given[..])
+    }
+
     fn masked_row(&self, i: usize) -> &[bool] {
         let b = i % self.b;
         &self.masked[b * self.k..(b + 1) * self.k]
@@ -534,7 +537,6 @@ fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Opt
         valid,
         in_range,
         masked: vec![],
-        probs_given: use_probs.then(|| given.clone()),
         probs: vec![],
         given,
         use_probs,
@@ -1228,7 +1230,7 @@ fn backward<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
     let Some(mut gl) = Buf::<T>::new(input, b, k, true) else {
         return;
     };
-    let given = match &d.probs_given {
+    let given = match d.probs_given() {
         Some(p) => Buf::from_rows(input, p, k),
         None => Buf::input(input, b, k, |input, _, _| input.real(Flavor::Prob)),
     };
@@ -1295,7 +1297,7 @@ fn backward<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
         || (no_sample && rows > 0)
         || grad.bad
         || opt_bad(&gl)
-        || (!gp.null && (gp.bad || given.bad || d.probs_given.is_none()))
+        || (!gp.null && (gp.bad || given.bad || d.probs_given().is_none()))
         || opt_bad(&gt)
         || (!gt.null && t_len != d.temperature.len());
     if std::env::var_os("FUZZ_DEBUG").is_some() {
@@ -1309,7 +1311,7 @@ fn backward<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
             f(&given),
             f(&gp),
             f(&gt),
-            d.probs_given.is_some()
+            d.probs_given().is_some()
         );
     }
     let ok = c.check(status, rows % b != 0 || used_bad, false);
@@ -1359,7 +1361,7 @@ fn log_prob_backward<T: Real>(
     let Some(mut gl) = Buf::<T>::new(input, b, k, true) else {
         return;
     };
-    let given = match &d.probs_given {
+    let given = match d.probs_given() {
         Some(p) => Buf::from_rows(input, p, k),
         None => Buf::input(input, b, k, |input, _, _| input.real(Flavor::Prob)),
     };
@@ -1433,7 +1435,7 @@ fn log_prob_backward<T: Real>(
     let used_bad = value.bad
         || grad.bad
         || opt_bad(&gl)
-        || (!gp.null && (gp.bad || given.bad || d.probs_given.is_none()))
+        || (!gp.null && (gp.bad || given.bad || d.probs_given().is_none()))
         || opt_bad(&gt)
         || (!gt.null && t_len != d.temperature.len())
         || opt_bad(&gv)
@@ -1487,9 +1489,8 @@ fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
         valid: d.valid,
         in_range: d.in_range,
         masked: vec![],
-        probs_given: None,
         probs: vec![],
-        given: vec![],
+        given: d.given.clone(),
         use_probs: d.use_probs,
         flags: d.flags,
     };

@@ -3,9 +3,10 @@
 //! A kernel here works on one row (or a run of rows) and never allocates;
 //! [`crate::par`] splits the rows between threads and
 //! [`crate::simd::dispatch`] picks the backend, entered through
-//! [`compiled::Compiled`] so that each kernel is compiled once, here. Rows are visited in vectors
-//! of 8: full vectors at offsets 0, 8, 16, ..., then one partial vector whose
-//! missing lanes are filled with a neutral value and never stored.
+//! [`compiled::Compiled`] so that each kernel is compiled once, here. Rows
+//! are visited in vectors of 8: full vectors at offsets 0, 8, 16, ..., then
+//! one partial vector whose missing lanes are filled with a neutral value
+//! and never stored.
 
 pub mod batch;
 pub mod compiled;
