@@ -18,7 +18,12 @@
 #      CMake find_package (where cmake is installed; .ci/run installs it
 #      and sets RELAXCAT_REQUIRE_CMAKE=1, which makes its absence a failure)
 #   4. Python: the ctypes client (standard library only) with the PyTorch
-#      reference values
+#      reference values; the package (python/) installed with pip into the
+#      pinned test venv (scripts/python_env.sh: made once, reused from a
+#      cache outside the clone) and its pytest suite run from outside the
+#      repository (NumPy API, the torch drop-in, PyTorch's ported tests);
+#      and `pip install ./python` as a user runs it, into a new venv with
+#      build isolation, then `import relaxcat` from another directory
 #   5. sharding: rows computed in separate processes are bit-identical to
 #      one call
 #
@@ -148,6 +153,26 @@ fi
 
 step "Python: the ctypes client"
 python3 examples/python/relaxcat_ctypes.py "$target/release/librelaxcat.so"
+
+step "Python: the package into the pinned test venv, then its test suite"
+venv="$(scripts/python_env.sh)"
+# The crate is already built: with the same target folder, setuptools-rust's
+# cargo call finds it fresh and only copies the library.
+CARGO_TARGET_DIR="$target" "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-build-isolation --no-deps --force-reinstall "$root/python"
+rm -rf "$root/python/build" "$root"/python/src/*.egg-info
+(cd "$work" && env -u RELAXCAT_LIB "$venv/bin/python" -m pytest -q -p no:cacheprovider "$root/python/tests")
+
+step "Python: pip install ./python as a user would (new venv, build isolation)"
+python3 -m venv "$work/user-venv"
+CARGO_TARGET_DIR="$target" "$work/user-venv/bin/python" -m pip install --quiet --disable-pip-version-check "$root/python"
+rm -rf "$root/python/build" "$root"/python/src/*.egg-info
+(cd "$work" && env -u RELAXCAT_LIB "$work/user-venv/bin/python" -c '
+import numpy as np, relaxcat
+y = relaxcat.rsample(0.5, logits=np.zeros((2, 3)), seed=1)
+assert y.shape == (2, 3) and abs(y.sum() - 2) < 1e-12
+print("import relaxcat", relaxcat.__version__, "from", relaxcat.__file__)
+')
 
 step "sharding: rows computed in separate processes are bit-identical to one call"
 python3 scripts/check_sharding.py "$target/release/librelaxcat.so"
