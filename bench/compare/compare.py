@@ -49,6 +49,11 @@ TOLERANCE = 1e-5
 # every step, as a training step must (like the peers); HANDLE_EACH_STEP
 # builds and frees a handle (which copies the logits) every step instead.
 PREBUILT = "relaxcat, dist built once"
+# The Python package's drop-in (python/, relaxcat.torch) inside a torch step:
+# the distribution built from new logits every step, autograd through its
+# custom operators. Measured in the torch worker, against torch's class and
+# torch.compile.
+DROP_IN = "relaxcat.torch"
 HANDLE_EACH_STEP = "relaxcat, handle built each step"
 OPS = ["rsample", "hard rsample", "log_prob", "logsumexp", "rsample fwd+bwd", "log_prob fwd+bwd"]
 
@@ -236,6 +241,7 @@ def torch_systems(torch, logits_np, value_np, upstream_np, lp_upstream_np, use_c
         "rsample fwd+bwd": [(name, dist_rsample_fwd_bwd)],
         "log_prob fwd+bwd": [(name, dist_log_prob_fwd_bwd)],
     }
+    add_drop_in(torch, systems, L, y, g, glp)
     if use_compile:
         c = "torch.compile (fused)"
         c_rs = torch.compile(rsample, dynamic=False)
@@ -253,6 +259,36 @@ def torch_systems(torch, logits_np, value_np, upstream_np, lp_upstream_np, use_c
         systems["rsample fwd+bwd"].append((c, lambda: torch.autograd.grad(c_rs_g(Lg, tg), (Lg, tg), g)))
         systems["log_prob fwd+bwd"].append((c, lambda: torch.autograd.grad(c_lp_g(Lg, tg, y), (Lg, tg), glp)))
     return dist, systems
+
+
+def add_drop_in(torch, systems, L, y, g, glp):
+    """relaxcat.torch.RelaxedOneHotCategorical, as a torch user calls it
+    (validation off, like the torch line), on the library under test."""
+    root = os.path.dirname(os.path.dirname(HERE))
+    sys.path.insert(0, os.path.join(root, "python", "src"))
+    import relaxcat
+    import relaxcat.torch as rt
+
+    relaxcat.set_num_threads(torch.get_num_threads())
+    t = torch.tensor(TEMPERATURE)
+    Lg = L.clone().requires_grad_(True)
+    tg = torch.tensor(TEMPERATURE, requires_grad=True)
+
+    def rsample_fwd_bwd():
+        d = rt.RelaxedOneHotCategorical(tg, logits=Lg, validate_args=False)
+        return torch.autograd.grad(d.rsample(), (Lg, tg), g)
+
+    def log_prob_fwd_bwd():
+        d = rt.RelaxedOneHotCategorical(tg, logits=Lg, validate_args=False)
+        return torch.autograd.grad(d.log_prob(y), (Lg, tg), glp)
+
+    systems["rsample"].append((DROP_IN, lambda: rt.RelaxedOneHotCategorical(t, logits=L, validate_args=False).rsample()))
+    systems["hard rsample"].append((DROP_IN, lambda: rt.gumbel_softmax(L, tau=TEMPERATURE, hard=True)))
+    systems["log_prob"].append(
+        (DROP_IN, lambda: rt.RelaxedOneHotCategorical(t, logits=L, validate_args=False).log_prob(y))
+    )
+    systems["rsample fwd+bwd"].append((DROP_IN, rsample_fwd_bwd))
+    systems["log_prob fwd+bwd"].append((DROP_IN, log_prob_fwd_bwd))
 
 
 def torch_inference(torch, fn):
@@ -406,9 +442,27 @@ def write_ratios(rows, shapes, threads, path, meta):
                     cell += f" ({pre / b:.2f})"
                 cells.append(cell)
             lines.append(f"| {op} | {peer} | " + " | ".join(cells) + " |")
+    drop_in_peers = ("torch RelaxedOneHotCategorical", "torch F.gumbel_softmax(hard=True)", "torch.compile (fused)")
+    if any(r["system"] == DROP_IN for r in rows):
+        lines += [
+            "",
+            f"{DROP_IN} (the Python drop-in class inside a torch step, new logits each step) / peer:",
+            "",
+            "| operation | peer | " + " | ".join(names) + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        for op in OPS:
+            for peer in drop_in_peers:
+                if not any((op, n, peer) in by and (op, n, DROP_IN) in by for n in names):
+                    continue
+                cells = []
+                for n in names:
+                    a, b = by.get((op, n, DROP_IN)), by.get((op, n, peer))
+                    cells.append(f"{a / b:.2f}" if a and b else "–")
+                lines.append(f"| {op} | {peer} | " + " | ".join(cells) + " |")
     lines += ["", "relaxcat in ns/element:", "", "| operation | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for op in OPS:
-        for system, label in (("relaxcat", op), (PREBUILT, f"{op}, dist built once")):
+        for system, label in (("relaxcat", op), (PREBUILT, f"{op}, dist built once"), (DROP_IN, f"{op}, {DROP_IN}")):
             if any((op, n, system) in by for n in names):
                 cells = [f"{by[(op, n, system)]:.2f}" if (op, n, system) in by else "–" for n in names]
                 lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -522,6 +576,7 @@ def worker(args):
             pass
         torch._dynamo.config.cache_size_limit = 64
         result["versions"] = {"torch": torch.__version__}
+        os.environ["RELAXCAT_LIB"] = lib.path
         dist_torch, systems = torch_systems(torch, logits, value, upstream, lp_upstream, not args.no_compile)
         for op, entries in systems.items():
             systems[op] = [(s, fn if "fwd+bwd" in op else torch_inference(torch, fn)) for s, fn in entries]

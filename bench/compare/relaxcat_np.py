@@ -37,7 +37,8 @@ class Lib:
     """The loaded library: contexts, generators, distributions, row kernels."""
 
     def __init__(self, path=None):
-        self.rc = rc.Relaxcat(path or default_library())
+        self.path = path or default_library()
+        self.rc = rc.Relaxcat(self.path)
         self.lib = self.rc.lib
 
     def call(self, name, *args):

@@ -283,3 +283,31 @@ def test_gumbel_softmax(hard):
 def test_gumbel_softmax_falls_back_for_half():
     y = gumbel_softmax(torch.randn(4, 5, dtype=torch.float16), tau=1.0)
     assert y.dtype == torch.float16
+
+
+def test_eager_path_equals_the_operators():
+    """The eager path (autograd.Function over the same implementations)
+    gives the operators' bits, values and gradients."""
+    from relaxcat.torch import _ops
+
+    torch.manual_seed(9)
+    w = torch.randn(3, 6, dtype=D, requires_grad=True)
+    t = torch.tensor([0.5, 0.9, 1.3], dtype=D, requires_grad=True)
+    seed = torch.tensor(-12345, dtype=torch.int64)
+    up = torch.randn(6, 6, dtype=D)
+    a = _ops._RsampleFn.apply(w, False, t, int(seed), 6, True)
+    b, _ = torch.ops.relaxcat.rsample_with_log(w, False, t, seed, 6, True)
+    assert torch.equal(a, b)
+    ga = torch.autograd.grad((a * up).sum(), (w, t))
+    gb = torch.autograd.grad((b * up).sum(), (w, t))
+    assert all(torch.equal(x, y) for x, y in zip(ga, gb))
+    h = _ops._RsampleHardFn.apply(w, False, t, int(seed), 6, True)
+    h2, _ = torch.ops.relaxcat.rsample_hard(w, False, t, seed, 6, True)
+    assert torch.equal(h, h2)
+    v = b.detach().requires_grad_()
+    la = _ops._LogProbFn.apply(w, False, t, v, True)
+    lb = torch.ops.relaxcat.log_prob(w, False, t, v, True)
+    assert torch.equal(la, lb)
+    ga = torch.autograd.grad(la.sum(), (w, t, v))
+    gb = torch.autograd.grad(lb.sum(), (w, t, v))
+    assert all(torch.equal(x, y) for x, y in zip(ga, gb))

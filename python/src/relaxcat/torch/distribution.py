@@ -56,10 +56,6 @@ def _temperature_rows(temperature, batch_shape):
     return temperature.reshape(shape).expand(batch).reshape(-1)
 
 
-def _draw_seed(generator):
-    return torch.randint(-(2**63), 2**63 - 1, (), dtype=torch.int64, generator=generator)
-
-
 class RelaxedOneHotCategorical(Distribution):
     r"""The RelaxedOneHotCategorical (Concrete / Gumbel-softmax) distribution,
     as ``torch.distributions.RelaxedOneHotCategorical(temperature, probs,
@@ -93,6 +89,7 @@ class RelaxedOneHotCategorical(Distribution):
         self._param = param
         self._temperature_rows = rows.to(param.dtype)
         self._num_events = param.shape[-1]
+        self._rows = param.reshape(-1, self._num_events)  # (B, K), a view when it can be
         # Distribution.__init__ checks only the parameters already in
         # __dict__; probs/logits are lazy, so the check is ours (_check_args).
         super().__init__(batch_shape, param.shape[-1:], validate_args=False)
@@ -177,6 +174,7 @@ class RelaxedOneHotCategorical(Distribution):
         new._is_probs = self._is_probs
         new._num_events = self._num_events
         new._param = self._param.expand(batch_shape + self.event_shape)
+        new._rows = new._param.reshape(-1, self._num_events)
         if self._temperature_rows.numel() == 1:
             new.temperature = self.temperature
             new._temperature_rows = self._temperature_rows
@@ -190,9 +188,6 @@ class RelaxedOneHotCategorical(Distribution):
 
     # --------------------------------------------------------- sampling
 
-    def _rows2d(self):
-        return self._param.reshape(-1, self._num_events)
-
     def rsample(self, sample_shape=torch.Size(), generator=None):
         """Relaxed samples, shape ``sample_shape + batch_shape + event_shape``,
         differentiable w.r.t. the parameters and the temperature. The noise
@@ -201,12 +196,7 @@ class RelaxedOneHotCategorical(Distribution):
             return self._fallback.rsample(sample_shape)
         shape = self._extended_shape(sample_shape)
         rows = shape.numel() // max(self._num_events, 1) if self._num_events else 0
-        w = self._rows2d()
-        seed = _draw_seed(generator)
-        if torch.is_grad_enabled() and (w.requires_grad or self._temperature_rows.requires_grad):
-            soft, _ = torch.ops.relaxcat.rsample_with_log(w, self._is_probs, self._temperature_rows, seed, rows, False)
-        else:
-            soft = torch.ops.relaxcat.rsample(w, self._is_probs, self._temperature_rows, seed, rows, False)
+        soft = _ops.sample(self._rows, self._is_probs, self._temperature_rows, rows, generator)
         return soft.reshape(shape)
 
     def sample(self, sample_shape=torch.Size(), generator=None):
@@ -224,9 +214,7 @@ class RelaxedOneHotCategorical(Distribution):
             return hard - y.detach() + y
         shape = self._extended_shape(sample_shape)
         rows = shape.numel() // max(self._num_events, 1) if self._num_events else 0
-        hard, _ = torch.ops.relaxcat.rsample_hard(
-            self._rows2d(), self._is_probs, self._temperature_rows, _draw_seed(generator), rows, False
-        )
+        hard = _ops.sample_hard(self._rows, self._is_probs, self._temperature_rows, rows, generator)
         return hard.reshape(shape)
 
     # --------------------------------------------------------- density
@@ -252,7 +240,7 @@ class RelaxedOneHotCategorical(Distribution):
                 t = t.reshape(self.batch_shape).expand(param_batch).reshape(-1)
         if value.shape[:-1] != full:
             value = value.expand(full + (k,))
-        out = torch.ops.relaxcat.log_prob(w.reshape(-1, k), self._is_probs, t, value.reshape(-1, k), False)
+        out = _ops.density(w.reshape(-1, k), self._is_probs, t, value.reshape(-1, k))
         return out.reshape(full)
 
     # torch's class raises NotImplementedError for these (through

@@ -4,8 +4,7 @@
 import torch
 import torch.nn.functional as F
 
-from . import _ops  # noqa: F401 (registers torch.ops.relaxcat)
-from .distribution import _draw_seed
+from . import _ops
 
 
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, generator=None):
@@ -25,11 +24,8 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1, generator=Non
     flat = x.reshape(-1, k)
     t = tau if isinstance(tau, torch.Tensor) else torch.tensor(float(tau), dtype=logits.dtype)
     t = t.to(logits.dtype).reshape(1)
-    seed = _draw_seed(generator)
     if hard:
-        y, _ = torch.ops.relaxcat.rsample_hard(flat, False, t, seed, rows, True)
-    elif torch.is_grad_enabled() and (flat.requires_grad or t.requires_grad):
-        y, _ = torch.ops.relaxcat.rsample_with_log(flat, False, t, seed, rows, True)
+        y = _ops.sample_hard(flat, False, t, rows, generator, validate=True)
     else:
-        y = torch.ops.relaxcat.rsample(flat, False, t, seed, rows, True)
+        y = _ops.sample(flat, False, t, rows, generator, validate=True)
     return y.reshape(shape).movedim(-1, dim)
