@@ -8,6 +8,8 @@ array): the library then reads it in place with that ``ld``. Any other
 layout (transposed, negative or zero strides) is copied once.
 """
 
+import math
+
 import numpy as np
 
 from . import _errors
@@ -20,7 +22,7 @@ NO_VALIDATE = 1
 def float_array(x, name, dtype=None):
     """``x`` as a float32/float64 array: float arrays keep their type (or
     take ``dtype``), anything else becomes float64."""
-    a = np.asarray(x)
+    a = x if type(x) is np.ndarray else np.asarray(x)
     if dtype is not None:
         return a.astype(dtype, copy=False)
     if a.dtype in FLOAT_DTYPES:
@@ -55,6 +57,8 @@ def rows_of(a):
     """``(array, ld)``: ``a`` (or a contiguous copy) and its row stride."""
     if a.ndim == 0:
         raise _errors.InvalidShapeError("expected an array with a last (event) axis, got a scalar")
+    if a.flags.c_contiguous:
+        return a, max(a.shape[-1], 1)
     ld = row_stride(a)
     if ld is None:
         a = np.ascontiguousarray(a)
@@ -111,7 +115,7 @@ class ParamRows:
         self.dtype = w.dtype
         self.batch_shape = w.shape[:-1]
         self.k = w.shape[-1]
-        self.batch_rows = int(np.prod(self.batch_shape, dtype=np.int64))
+        self.batch_rows = math.prod(self.batch_shape)
         self.temperature = temperature_rows(temperature, self.batch_shape, self.dtype)
         self.validate = bool(validate)
         self.struct = params_struct(
@@ -151,6 +155,8 @@ def temperature_rows(temperature, batch_shape, dtype):
     """The temperature as the C ABI takes it: one value, or one per batch
     row (contiguous). ``(*batch, 1)`` means one per row (not a broadcast
     against the event axis)."""
+    if isinstance(temperature, (float, int)):
+        return np.array((temperature,), dtype=dtype)
     t = np.asarray(temperature, dtype=dtype)
     batch_shape = tuple(batch_shape)
     if t.size == 1:

@@ -15,6 +15,7 @@ nothing written to ``out`` on error) and the same bits.
 """
 
 import ctypes as C
+import math
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def _ctx(context):
 
 def _sample_rows(p, sample_shape):
     sample_shape = (sample_shape,) if isinstance(sample_shape, int) else tuple(sample_shape)
-    s = int(np.prod(sample_shape, dtype=np.int64))
+    s = math.prod(sample_shape)
     return sample_shape, s * p.batch_rows
 
 
