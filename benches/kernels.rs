@@ -8,6 +8,7 @@
 //! ```text
 //! cargo bench --bench kernels                      # everything (~10 min)
 //! cargo bench --bench kernels -- 'rsample/f32/t2'  # a regex filter
+//! cargo bench --bench kernels -- '^categorical'   # categorical sampling
 //! cargo bench --bench kernels -- --test            # run each once
 //! python3 scripts/bench_table.py                   # Markdown table
 //! ```
@@ -358,5 +359,79 @@ fn primitives(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, row_kernels, primitives);
+/// Vocabulary-scale shapes of the categorical benches (`rows x K`, f32).
+const VOCAB_SHAPES: [(usize, usize); 3] = [(16, 128_000), (256, 32_000), (1, 262_144)];
+
+/// What a categorical bench draws.
+#[derive(Clone, Copy)]
+enum Draw {
+    /// `relaxcat::categorical::sample_rows` at T = 1, every category.
+    Plain,
+    /// The same with `top_k = 50`.
+    TopK,
+    /// The same with the log-probabilities of the drawn indices.
+    LogProb,
+    /// `rsample_hard_index_rows_into` of a distribution at t = 0.5.
+    HardIndex,
+}
+
+/// Categorical sampling at vocabulary scale, one sample per row:
+/// `categorical/f32/tN/ROWSxK` and its top-k, log-prob and hard-index
+/// variants (elements/s count rows x K).
+fn categorical(c: &mut Criterion) {
+    use relaxcat::categorical::{CategoricalParams, sample_rows};
+    let execs = execs();
+    for (name, draw) in [
+        ("categorical", Draw::Plain),
+        ("categorical_top_k50", Draw::TopK),
+        ("categorical_log_prob", Draw::LogProb),
+        ("rsample_hard_index", Draw::HardIndex),
+    ] {
+        let mut group = c.benchmark_group(name);
+        configure(&mut group);
+        for (threads, exec) in &execs {
+            for &(rows, k) in &VOCAB_SHAPES {
+                let id = BenchmarkId::new(format!("f32/t{threads}"), shape_name(rows, k));
+                group.throughput(Throughput::Elements((rows * k) as u64));
+                let mut setup: Option<(Vec<f32>, Vec<i64>, Vec<f32>)> = None;
+                group.bench_function(id, |b| {
+                    let (l, out, lp) = setup.get_or_insert_with(|| {
+                        (
+                            logits::<f32>(rows * k, SEED ^ (rows * k) as u64),
+                            vec![0; rows],
+                            vec![0.0; rows],
+                        )
+                    });
+                    let t = [1.0f32];
+                    let dist =
+                        matches!(draw, Draw::HardIndex).then(|| dist::<f32>(exec, l, k, true));
+                    b.iter(|| {
+                        let stream = Stream::new(SEED, 0);
+                        let p = CategoricalParams::new(k, black_box(&l[..]), &t);
+                        match (draw, &dist) {
+                            (Draw::Plain, _) => {
+                                sample_rows(exec, p, stream, 0..rows, out, None).unwrap()
+                            }
+                            (Draw::TopK, _) => {
+                                sample_rows(exec, p.top_k(50), stream, 0..rows, out, None).unwrap()
+                            }
+                            (Draw::LogProb, _) => {
+                                sample_rows(exec, p, stream, 0..rows, out, Some(&mut lp[..]))
+                                    .unwrap()
+                            }
+                            (Draw::HardIndex, Some(d)) => d
+                                .rsample_hard_index_rows_into(stream, 0..rows, out)
+                                .unwrap(),
+                            (Draw::HardIndex, None) => unreachable!(),
+                        }
+                        black_box((&mut *out, &mut *lp));
+                    });
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, row_kernels, primitives, categorical);
 criterion_main!(benches);

@@ -21,6 +21,14 @@
 #include <stdint.h>
 
 /**
+ * `top_k` for `relaxcat_categorical_sample_*` that restricts nothing
+ * (`SIZE_MAX`): every unmasked category can be drawn. Any `top_k` at least
+ * the number of unmasked categories of a row does the same; 0 is
+ * RELAXCAT_ERROR_INVALID_OPTION.
+ */
+#define RELAXCAT_TOP_K_ALL SIZE_MAX
+
+/**
  * Flag for `relaxcat_dist_*_new`: skip the value checks of the parameters
  * and of later `log_prob` values (shapes are always checked). Invalid
  * values then give unspecified numbers, never undefined behaviour.
@@ -246,7 +254,8 @@ typedef struct {
 
 /**
  * An option that cannot be honoured: a thread count of 0, an unknown or
- * unavailable backend, unknown flag bits, a pool that could not be built.
+ * unavailable backend, unknown flag bits, a pool that could not be built,
+ * a `top_k` of 0.
  */
 #define RELAXCAT_ERROR_INVALID_OPTION 10
 
@@ -259,6 +268,165 @@ typedef struct {
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * Draws one index per sample row from `softmax(logits / T)` (`f32`):
+ * rows `[row_begin, row_end)` of the `S x B` sample sequence of the stream
+ * `(seed, offset)`, where sample row `j` uses logits row `j % B` and stream
+ * index `offset + j`. Exact, not approximate (an exponential race over the
+ * categories, its uniforms resolved to float precision near 0 with no
+ * fixed grid: docs/SPEC.md, section 6), and
+ * bit-identical for every context, backend, thread count and split of the
+ * rows between calls.
+ *
+ * Inputs: `logits`, B x K raw logits with leading dimension `logits_ld >=
+ * K` (`-inf` masks a category, which is never drawn); `temperature`,
+ * `temperature_len` values (1 shared, or B one per row), `T >= 0`, with
+ * probabilities proportional to `exp(l / T)` and `T = 0` drawing the
+ * first index of the largest logit; `top_k`: only the `top_k` largest
+ * logits of a row can be drawn (ties at the `top_k`-th largest value go to
+ * the lowest indices), RELAXCAT_TOP_K_ALL (or any value at least the
+ * row's unmasked count) for no restriction, 0 is an error; `flags`: 0 or
+ * RELAXCAT_DIST_NO_VALIDATE.
+ *
+ * Outputs: `out`, `row_end - row_begin` indices in `[0, K)`; `log_prob`,
+ * NULL (not wanted) or `row_end - row_begin` floats: the log-probability
+ * of each drawn index under the tempered, top-k-restricted distribution
+ * (0 at `T = 0`). NULL is allowed for either when the range is empty.
+ *
+ * Errors: K = 0, B = 0, `temperature_len` not 1 or B, `logits_ld < K`, a
+ * reversed range (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a
+ * NULL `logits`, `temperature` or `out` that must hold elements
+ * (NULL_POINTER); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
+ * validation on, a temperature negative, NaN or infinite
+ * (INVALID_TEMPERATURE), logits NaN or `+inf`, or a row all `-inf`
+ * (INVALID_LOGITS, naming the row and category; every row is checked,
+ * also those the range does not draw from). With RELAXCAT_DIST_NO_VALIDATE
+ * such values give unspecified indices in `[0, K)`, never undefined
+ * behaviour. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; concurrent calls may share `ctx`
+ * and the inputs. Ownership: every pointer is borrowed for the call;
+ * nothing is kept. Aliasing: `out` and `log_prob` must not overlap each
+ * other, `logits` or `temperature` (RELAXCAT_ERROR_ALIASING); the inputs
+ * may overlap each other.
+ */
+relaxcat_status relaxcat_categorical_sample_f32(const relaxcat_context *ctx,
+                                                size_t batch_rows,
+                                                size_t k,
+                                                const float *logits,
+                                                size_t logits_ld,
+                                                const float *temperature,
+                                                size_t temperature_len,
+                                                size_t top_k,
+                                                uint32_t flags,
+                                                uint64_t seed,
+                                                uint64_t offset,
+                                                size_t row_begin,
+                                                size_t row_end,
+                                                int64_t *out,
+                                                float *log_prob);
+
+/**
+ * `f64` form of `relaxcat_categorical_sample_f32`; `logits`,
+ * `temperature` and `log_prob` hold doubles. Each precision draws from its
+ * own stream layout (that of its relaxed samplers), so the indices are
+ * not those of the `f32` function.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; concurrent calls may share `ctx`
+ * and the inputs. Ownership: every pointer is borrowed for the call;
+ * nothing is kept. Aliasing: `out` and `log_prob` must not overlap each
+ * other, `logits` or `temperature` (RELAXCAT_ERROR_ALIASING); the inputs
+ * may overlap each other.
+ */
+relaxcat_status relaxcat_categorical_sample_f64(const relaxcat_context *ctx,
+                                                size_t batch_rows,
+                                                size_t k,
+                                                const double *logits,
+                                                size_t logits_ld,
+                                                const double *temperature,
+                                                size_t temperature_len,
+                                                size_t top_k,
+                                                uint32_t flags,
+                                                uint64_t seed,
+                                                uint64_t offset,
+                                                size_t row_begin,
+                                                size_t row_end,
+                                                int64_t *out,
+                                                double *log_prob);
+
+/**
+ * Straight-through samples as indices: `out` (samples * B `int64_t`)
+ * receives, for each sample row, the position of the 1 that
+ * `relaxcat_dist_f32_rsample_hard` would write with the generator at the
+ * same position (ties included: the first index of the largest soft
+ * component), without computing the soft sample. Sample row `i` uses
+ * parameter row `i % B`; the generator then advances by samples * B rows
+ * (only on success). The indices are distributed as the categorical of
+ * the distribution's probs, at any temperature. `out` may be NULL when
+ * `samples = 0`. On error nothing is written and the generator does not
+ * move.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls; calls sharing `generator` serialise on it. Ownership: all
+ * pointers are borrowed for the call. Aliasing: `out` must not be read or
+ * written by anyone else during the call.
+ */
+relaxcat_status relaxcat_dist_f32_rsample_hard_index(const relaxcat_dist_f32 *dist,
+                                                     relaxcat_generator *generator,
+                                                     size_t samples,
+                                                     int64_t *out);
+
+/**
+ * Stateless straight-through indices: rows `[row_begin, row_end)` of the
+ * stream `(seed, offset)`, `out[i]` the position of the 1 in row `i` of
+ * `relaxcat_dist_f32_rsample_hard_rows` for the same arguments, bit for
+ * bit. `out` holds `row_end - row_begin` `int64_t`. A reversed range is
+ * INVALID_SHAPE. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
+ * `out` must not be read or written by anyone else during the call.
+ */
+relaxcat_status relaxcat_dist_f32_rsample_hard_index_rows(const relaxcat_dist_f32 *dist,
+                                                          uint64_t seed,
+                                                          uint64_t offset,
+                                                          size_t row_begin,
+                                                          size_t row_end,
+                                                          int64_t *out);
+
+/**
+ * `f64` form of `relaxcat_dist_f32_rsample_hard_index`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls; calls sharing `generator` serialise on it. Ownership: all
+ * pointers are borrowed for the call. Aliasing: `out` must not be read or
+ * written by anyone else during the call.
+ */
+relaxcat_status relaxcat_dist_f64_rsample_hard_index(const relaxcat_dist_f64 *dist,
+                                                     relaxcat_generator *generator,
+                                                     size_t samples,
+                                                     int64_t *out);
+
+/**
+ * `f64` form of `relaxcat_dist_f32_rsample_hard_index_rows`.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; `dist` may be shared by concurrent
+ * calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
+ * `out` must not be read or written by anyone else during the call.
+ */
+relaxcat_status relaxcat_dist_f64_rsample_hard_index_rows(const relaxcat_dist_f64 *dist,
+                                                          uint64_t seed,
+                                                          uint64_t offset,
+                                                          size_t row_begin,
+                                                          size_t row_end,
+                                                          int64_t *out);
 
 /**
  * Creates a context that runs calls on `threads` threads with the SIMD

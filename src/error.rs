@@ -31,7 +31,7 @@ pub enum ErrorKind {
     /// An output buffer overlaps an input it may not alias (C ABI).
     Aliasing = 9,
     /// An option that cannot be honoured: a backend this CPU lacks, a thread
-    /// count of 0, a pool that could not be built.
+    /// count of 0, a pool that could not be built, a `top_k` of 0.
     InvalidOption = 10,
     /// A panic inside the library, caught at the C boundary (a bug).
     Internal = 11,

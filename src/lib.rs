@@ -43,10 +43,12 @@
 //! `simd` (scalar, `wide` and AVX2 backends, chosen at run time, bit-identical).
 #![deny(missing_docs)]
 
+pub mod categorical;
 mod dist;
 mod error;
 mod ffi;
 mod grad;
+mod hard_index;
 mod kernels;
 pub mod oneshot;
 mod ops;

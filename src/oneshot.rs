@@ -119,6 +119,21 @@ pub fn rsample_hard_rows<T: Float>(
         .rsample_hard_rows_into(stream, rows, hard, soft)
 }
 
+/// Straight-through samples as indices: the positions of the ones of
+/// [`rsample_hard_rows`]. See
+/// [`RelaxedOneHotCategorical::rsample_hard_index_rows_into`].
+pub fn rsample_hard_index_rows<T: Float>(
+    exec: &Exec,
+    params: Params<'_, T>,
+    stream: Stream,
+    rows: Range<usize>,
+    out: &mut [i64],
+) -> Result<()> {
+    params
+        .dist(exec)?
+        .rsample_hard_index_rows_into(stream, rows, out)
+}
+
 /// Log-space samples `x = ln y`. See
 /// [`RelaxedOneHotCategorical::rsample_log_rows_into`].
 pub fn rsample_log_rows<T: Float>(

@@ -66,6 +66,30 @@ pub(crate) fn block_states(seed: u64, block: u64) -> [[u64; 4]; LANES] {
     })
 }
 
+/// The base of stream row `index`'s refinement bits ([`refine_bits`]):
+/// `mix(mix(seed ^ tag) + index gamma)`, SplitMix64's mixer applied twice.
+#[inline]
+pub(crate) fn refine_base(seed: u64, index: u64) -> u64 {
+    // The fractional digits of sqrt(2), as a tag that keeps these bits apart
+    // from the lanes' seeds (`lane_seed`).
+    let mut s = seed ^ 0x6A09_E667_F3BC_C908;
+    let a = splitmix64(&mut s);
+    let mut t = a.wrapping_add(index.wrapping_mul(SPLITMIX_GAMMA));
+    splitmix64(&mut t)
+}
+
+/// 64 further random bits for element `element` of the stream row whose
+/// [`refine_base`] is `base`: SplitMix64's output number `element + 1`
+/// from state `base`, a counter-based draw independent of the
+/// xoshiro lanes. The `f32` categorical sampler takes them only for the
+/// few categories whose uniform it needs below `2^-24` (docs/SPEC.md,
+/// section 6).
+#[inline]
+pub(crate) fn refine_bits(base: u64, element: u64) -> u64 {
+    let mut s = base.wrapping_add(element.wrapping_mul(SPLITMIX_GAMMA));
+    splitmix64(&mut s)
+}
+
 /// A stateless position in a seed's stream: sample row `j` of a call draws
 /// from stream index `offset + j`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -27,6 +27,12 @@ benchmarked inputs (relaxcat's own samples): relative error
 
 A peer that cannot be imported is skipped with a message; the rest is
 still measured.
+
+A second section (--categorical run|skip|only) times categorical sampling,
+one token index per row at vocabulary scale (16x128000, 256x32000,
+1x262144), against torch's exponential race and multinomial, torch.compile
+of the Gumbel-max expression and jax.random.categorical: results_categorical.
+{csv,md}.
 """
 
 import argparse
@@ -66,8 +72,11 @@ def parse_args():
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile (slow to compile)")
     p.add_argument("--out", default=None, help="output prefix (default bench/compare/results, quick: /tmp/...)")
     p.add_argument("--lib", default=None, help="librelaxcat.so (default target/release of this checkout)")
+    p.add_argument("--categorical", choices=["run", "skip", "only"], default="run",
+                   help="the categorical-sampling section (token indices at vocabulary scale)")
     p.add_argument("--worker", choices=["relaxcat", "torch", "jax"], help=argparse.SUPPRESS)
     p.add_argument("--shape", help=argparse.SUPPRESS)
+    p.add_argument("--section", choices=["kernels", "categorical"], default="kernels", help=argparse.SUPPRESS)
     p.add_argument("--rows-out", help=argparse.SUPPRESS)
     return p.parse_args()
 
@@ -541,6 +550,9 @@ def inputs(np, lib, shape):
 
 def worker(args):
     """Measures one framework on one shape; writes its rows and check results as JSON."""
+    if args.section == "categorical":
+        categorical_worker(args)
+        return
     configure_threads(args.threads)
     import numpy as np
 
@@ -624,6 +636,221 @@ def worker(args):
         json.dump(result, f)
 
 
+# -------------------------------------------------------------- categorical
+#
+# Token sampling at vocabulary scale: one index per row from softmax(l / T),
+# the logits new every call (so every peer's softmax is part of its time).
+# relaxcat_categorical_sample_f32 through ctypes, against torch's
+# exponential race and multinomial, torch.compile of the Gumbel-max
+# expression, and jax.random.categorical under jit. Rows in
+# bench/compare/results_categorical.{csv,md} (or the --out prefix).
+
+CATEGORICAL_FULL_SHAPES = [(16, 128000), (256, 32000), (1, 262144)]
+CATEGORICAL_QUICK_SHAPES = [(2, 128000), (16, 32000), (1, 262144)]
+CATEGORICAL_T = 1.0
+CATEGORICAL_OP = "categorical"
+CATEGORICAL_TOP_K_ALL = 2**64 - 1  # RELAXCAT_TOP_K_ALL (SIZE_MAX)
+
+
+def categorical_function(lib):
+    """relaxcat_categorical_sample_f32 with its C signature declared."""
+    import ctypes as C
+
+    fn = lib.lib.relaxcat_categorical_sample_f32
+    z, flt = C.c_size_t, C.POINTER(C.c_float)
+    fn.restype = C.c_int32
+    fn.argtypes = [C.c_void_p, z, z, flt, z, flt, z, z, C.c_uint32, C.c_uint64, C.c_uint64, z, z,
+                   C.POINTER(C.c_int64), flt]
+    return fn
+
+
+def categorical_relaxcat_systems(np, lib, ctx, logits):
+    """[(system, fn)] for relaxcat: every category, with log_prob, top-k 50."""
+    import ctypes as C
+
+    fn = categorical_function(lib)
+    b, k = logits.shape
+    t = np.array([CATEGORICAL_T], np.float32)
+    out = np.empty(b, np.int64)
+    lp = np.empty(b, np.float32)
+    flt = C.POINTER(C.c_float)
+    l_ptr, t_ptr, lp_ptr = logits.ctypes.data_as(flt), t.ctypes.data_as(flt), lp.ctypes.data_as(flt)
+    out_ptr = out.ctypes.data_as(C.POINTER(C.c_int64))
+    step = [0]
+
+    def draw(with_log_prob, top_k):
+        def run():
+            step[0] += 1  # fresh stream rows every call, as a decoding loop draws
+            status = fn(ctx.handle, b, k, l_ptr, k, t_ptr, 1, top_k, 0, 7, step[0] * b, 0, b, out_ptr,
+                        lp_ptr if with_log_prob else None)
+            if status != 0:
+                raise RuntimeError(lib.lib.relaxcat_last_error_message().decode())
+            return out
+
+        return run
+
+    return [
+        ("relaxcat", draw(False, CATEGORICAL_TOP_K_ALL)),
+        ("relaxcat, with log_prob", draw(True, CATEGORICAL_TOP_K_ALL)),
+        ("relaxcat, top_k = 50", draw(False, 50)),
+    ]
+
+
+def categorical_torch_systems(torch, logits_np, use_compile):
+    """[(system, fn)] for torch, softmax (or the tempering) included."""
+    L = torch.from_numpy(logits_np)
+    t = CATEGORICAL_T
+
+    def exponential_race():
+        probs = torch.softmax(L / t, -1)
+        return probs.div_(torch.empty_like(probs).exponential_()).argmax(-1)
+
+    def multinomial():
+        return torch.multinomial(torch.softmax(L / t, -1), 1)
+
+    def gumbel_max(L):
+        return (L / t - torch.log(-torch.log(torch.rand_like(L)))).argmax(-1)
+
+    systems = [
+        ("torch softmax, exponential_, argmax", exponential_race),
+        ("torch.multinomial(softmax)", multinomial),
+    ]
+    if use_compile:
+        compiled = torch.compile(gumbel_max)
+        systems.append(("torch.compile Gumbel-max", lambda: compiled(L)))
+    return [(name, torch_inference(torch, fn)) for name, fn in systems]
+
+
+def categorical_jax_systems(jax, logits_np):
+    """[(system, fn)] for JAX: jax.random.categorical under jit, a new key each call."""
+    L = jax.numpy.asarray(logits_np)
+    draw = jax.jit(lambda key, L: jax.random.categorical(key, L / CATEGORICAL_T, axis=-1))
+    keys = iter(jax.random.split(jax.random.key(7), 100_000))
+    return [("JAX jit jax.random.categorical", lambda: draw(next(keys), L))]
+
+
+def categorical_worker(args):
+    """One framework on one categorical shape; rows as JSON (the worker protocol)."""
+    configure_threads(args.threads)
+    import numpy as np
+
+    sys.path.insert(0, HERE)
+    import relaxcat_np
+
+    b, k = (int(v) for v in args.shape.split("x"))
+    n = shape_name((b, k))
+    min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 1.0)
+    min_reps, max_reps, warmup = (3, 20, 2) if args.quick else (7, 200, 3)
+    rng = np.random.default_rng([2026, b, k])
+    # Logits shaped like a language model's: a long tail under a few large ones.
+    logits = (rng.standard_normal((b, k), dtype=np.float32) * 2.0
+              - 1.1 * np.log1p(rng.permuted(np.tile(np.arange(k, dtype=np.float32), (b, 1)), axis=1)))
+    logits = np.ascontiguousarray(logits, dtype=np.float32)
+    result = {"rows": [], "check": None, "versions": {}}
+    sync = no_sync
+    systems = []
+    if args.worker == "relaxcat":
+        lib = relaxcat_np.Lib(args.lib)
+        ctx = lib.context(args.threads)
+        result["versions"] = {"relaxcat": lib.version(), "relaxcat_backend": ctx.backend()}
+        systems = categorical_relaxcat_systems(np, lib, ctx, logits)
+    elif args.worker == "torch":
+        try:
+            import torch
+        except Exception as e:  # noqa: BLE001 - any import failure means "skip torch"
+            print(f"  torch not available ({e}); skipping", file=sys.stderr)
+        else:
+            torch.set_num_threads(args.threads)
+            result["versions"] = {"torch": torch.__version__}
+            systems = categorical_torch_systems(torch, logits, not args.no_compile)
+    else:
+        try:
+            import jax
+
+            jax.config.update("jax_platforms", "cpu")
+        except Exception as e:  # noqa: BLE001
+            print(f"  jax not available ({e}); skipping", file=sys.stderr)
+        else:
+            result["versions"] = {"jax": jax.__version__}
+            systems = categorical_jax_systems(jax, logits)
+            sync = jax_sync(jax)
+    for system, fn in systems:
+        before = load1()
+        try:
+            median_ns, reps = measure(fn, sync, min_time, min_reps, max_reps, warmup)
+        except Exception as e:  # noqa: BLE001 - report and go on with the others
+            print(f"  {CATEGORICAL_OP:17s} {n:>9s} {system:38s} FAILED: {type(e).__name__}: {e}", file=sys.stderr)
+            continue
+        per = median_ns / (b * k)
+        result["rows"].append({
+            "op": CATEGORICAL_OP, "shape": n, "rows": b, "k": k, "system": system, "threads": args.threads,
+            "median_ns": f"{median_ns:.0f}", "ns_per_element": f"{per:.4f}", "repeats": reps,
+            "load1_before": f"{before:.2f}", "load1_after": f"{load1():.2f}",
+        })
+        print(f"  {CATEGORICAL_OP:17s} {n:>9s} {system:38s} {per:8.3f} ns/element  ({reps} calls)", flush=True)
+    with open(args.rows_out, "w") as f:
+        json.dump(result, f)
+
+
+def categorical_run(args, passthrough, tmp):
+    """Runs the categorical workers (relaxcat, torch, JAX per shape, in turn); returns their rows."""
+    import subprocess
+
+    rows = []
+    for shape in CATEGORICAL_QUICK_SHAPES if args.quick else CATEGORICAL_FULL_SHAPES:
+        for fw in ("relaxcat", "torch", "jax"):
+            out = os.path.join(tmp, f"categorical-{fw}-{shape_name(shape)}.json")
+            cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--section", "categorical",
+                   "--shape", shape_name(shape), "--rows-out", out] + passthrough
+            if subprocess.run(cmd).returncode != 0:
+                sys.exit(f"FAILED: the categorical {fw} worker on {shape_name(shape)}")
+            with open(out) as f:
+                rows += json.load(f)["rows"]
+    return rows
+
+
+def write_categorical(rows, threads, prefix, meta):
+    """prefix.csv (the rows) and prefix.md: ns/element per system and shape, and relaxcat / peer."""
+    with open(prefix + ".csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    names = []
+    for r in rows:
+        if r["shape"] not in names:
+            names.append(r["shape"])
+    systems = []
+    for r in rows:
+        if r["system"] not in systems:
+            systems.append(r["system"])
+    by = {(r["shape"], r["system"]): float(r["ns_per_element"]) for r in rows}
+    lines = [
+        f"Categorical sampling (one index per row, T = {CATEGORICAL_T}, f32, new logits every call),"
+        f" ns per category; {threads} threads for every system; 1-minute load average"
+        f" {meta['load1_start']:.2f} at the start, {meta['load1_end']:.2f} at the end.",
+        "",
+        "| system | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for system in systems:
+        cells = [f"{by[(n, system)]:.3f}" if (n, system) in by else "–" for n in names]
+        lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    lines += ["", "relaxcat time / peer time (below 1: relaxcat is faster):", "",
+              "| peer | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for system in systems:
+        if system.startswith("relaxcat"):
+            continue
+        cells = []
+        for n in names:
+            a, b = by.get((n, "relaxcat")), by.get((n, system))
+            cells.append(f"{a / b:.3f}" if a and b else "–")
+        lines.append(f"| {system} | " + " | ".join(cells) + " |")
+    with open(prefix + ".md", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"wrote {prefix}.csv and {prefix}.md")
+
+
 # --------------------------------------------------------------------- main
 
 
@@ -673,7 +900,8 @@ def main():
     if args.lib:
         passthrough += ["--lib", args.lib]
     with tempfile.TemporaryDirectory() as tmp:
-        for shape in shapes:
+        categorical_rows = categorical_run(args, passthrough, tmp) if args.categorical != "skip" else []
+        for shape in shapes if args.categorical != "only" else []:
             for fw in ("relaxcat", "torch", "jax"):
                 out = os.path.join(tmp, f"{fw}-{shape_name(shape)}.json")
                 cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--shape", shape_name(shape),
@@ -688,6 +916,10 @@ def main():
                 if result["check"]:
                     checks.append(result["check"])
     meta["load1_end"] = load1()
+    if categorical_rows:
+        write_categorical(categorical_rows, args.threads, prefix + "_categorical", meta)
+    if not rows:
+        return
     worst32 = max((c.get("rel32", 0.0) for c in checks), default=0.0)
     worst64 = max((c.get("rel64", 0.0) for c in checks), default=0.0)
     meta["log_prob_check"] = {

@@ -8,7 +8,8 @@
 //!       -> relaxcat_dist_T_new(ctx, B, K, t, probs|logits, ld, flags)
 //!       -> attributes, then up to 12 operations: generator and stateless
 //!          samplers (soft, hard, log, fused), log_prob(_x), the five
-//!          backward passes, row kernels, generator, contexts, copies
+//!          backward passes, row kernels, generator, contexts, copies,
+//!          categorical draws from fuzzed logits, hard indices
 //! every call: status known and not INTERNAL; last error "" iff OK;
 //!   error -> every buffer byte-identical to before (sentinel fill kept);
 //!   OK    -> inputs untouched, padding (ld > K) untouched, results on the
@@ -21,6 +22,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use relaxcat_fuzz::ffi::*;
+use relaxcat_fuzz::relaxcat::Float;
 use relaxcat_fuzz::*;
 use std::ffi::{CStr, c_char};
 use std::ptr::{null, null_mut};
@@ -327,7 +329,7 @@ struct Sample<T> {
     log: Vec<T>,
 }
 
-fn run<T: Real>(api: &Api<T>, input: &mut Input) {
+fn run<T: Real + Float>(api: &Api<T>, input: &mut Input) {
     misc(input);
     let ctx = CONTEXTS.pick(input);
     let dist = new_dist(api, input, ctx);
@@ -340,7 +342,7 @@ fn run<T: Real>(api: &Api<T>, input: &mut Input) {
         if input.is_empty() {
             break;
         }
-        let op = input.byte() % 12;
+        let op = input.byte() % 14;
         match (op, &dist) {
             (0, Some(d)) => gen_sample(api, input, d, generator, &mut sample),
             (1, Some(d)) => rows_sample(api, input, d, &mut sample),
@@ -353,6 +355,8 @@ fn run<T: Real>(api: &Api<T>, input: &mut Input) {
             (8, _) => generator_ops(input, generator),
             (9, _) => context_ops(input),
             (10, Some(d)) => oneshot(api, input, d, sample.as_ref()),
+            (11, _) => categorical(api, input),
+            (12, Some(d)) => hard_index(api, input, d, generator),
             (_, None) => null_dist(api, input),
             _ => gen_sample(api, input, dist.as_ref().unwrap(), generator, &mut sample),
         }
@@ -1724,5 +1728,315 @@ fn context_ops(input: &mut Input) {
         }
     } else {
         assert!(ctx.is_null(), "context_new wrote *out on error");
+    }
+}
+
+/// An `int64_t` output vector: `len` indices, or NULL, or misaligned.
+struct IndexBuf {
+    v: Vec<i64>,
+    null: bool,
+    misaligned: bool,
+    /// The call must fail because of this buffer alone.
+    bad: bool,
+}
+
+const INDEX_SENTINEL: i64 = -0x5A5A_5A5A;
+
+impl IndexBuf {
+    fn new(input: &mut Input, len: usize, optional: bool) -> Option<IndexBuf> {
+        let mode = input.byte();
+        let (null, misaligned) = (mode < 8, (8..12).contains(&mode));
+        if len > MAX_EXTENT {
+            return None;
+        }
+        Some(IndexBuf {
+            v: vec![INDEX_SENTINEL; len + misaligned as usize],
+            null,
+            misaligned,
+            bad: (null && len > 0 && !optional) || (misaligned && len > 0 && !null),
+        })
+    }
+
+    fn ptr(&mut self) -> *mut i64 {
+        if self.null {
+            null_mut()
+        } else if self.misaligned {
+            // SAFETY: within the allocation (one spare element).
+            unsafe { self.v.as_mut_ptr().cast::<u8>().add(1).cast() }
+        } else {
+            self.v.as_mut_ptr()
+        }
+    }
+
+    fn untouched(&self) -> bool {
+        self.v.iter().all(|&x| x == INDEX_SENTINEL)
+    }
+}
+
+/// `relaxcat_categorical_sample_T` on fuzzed logits (masked categories,
+/// specials), temperatures (0 included), top-k, flags, ranges and buffers:
+/// the status; nothing written on error; for valid parameters indices the
+/// top-k allows (T = 0 the first argmax), the bits of the Rust path
+/// (`relaxcat::categorical::sample_rows`) and of the scalar backend.
+fn categorical<T: Real + Float>(api: &Api<T>, input: &mut Input) {
+    use relaxcat_fuzz::relaxcat::categorical::{CategoricalParams, sample_rows};
+    use relaxcat_fuzz::relaxcat::{Backend, Exec, Stream};
+    {
+        let k = if input.byte() < 4 { 0 } else { input.k() };
+        let max_b = MAX_ELEMENTS / k.max(1);
+        let b = match input.byte() {
+            0..=2 => 0,
+            3..=4 => input.huge(),
+            _ => 1 + input.upto(max_b.min(16) - 1),
+        };
+        let b_alloc = if b > max_b || b == 0 { 1 } else { b };
+        let Some(logits) = Buf::<T>::input(input, b_alloc, k, |input, _, _| {
+            input.real::<T>(Flavor::Logit)
+        }) else {
+            return;
+        };
+        let t_len = match input.byte() {
+            0..=191 => 1,
+            192..=249 => b_alloc,
+            _ => input.upto(3),
+        };
+        let Some(mut temperature) = Buf::<T>::vector(input, t_len, false) else {
+            return;
+        };
+        if temperature.usable() {
+            for j in 0..t_len {
+                temperature.v[j] = match input.byte() {
+                    0..=19 => T::from_f(0.0),
+                    _ => input.real(Flavor::Temperature),
+                };
+            }
+        }
+        let top_k = match input.byte() {
+            0..=5 => 0,
+            6..=127 => TOP_K_ALL,
+            _ => 1 + input.upto(k + 2),
+        };
+        let flags: u32 = match input.byte() {
+            0..=219 => 0,
+            220..=249 => 1,
+            _ => u32::from_le_bytes(input.bytes::<4>()),
+        };
+        let seed = input.u64();
+        let offset = match input.byte() {
+            0..=127 => input.upto(300) as u64,
+            _ => input.u64(),
+        };
+        let begin = match input.byte() {
+            0..=199 => input.upto(200),
+            _ => usize::MAX - input.upto(50),
+        };
+        let count = input.upto((4 * MAX_ELEMENTS / k.max(1)).min(64));
+        let (end, reversed) = match input.byte() {
+            0..=3 => (begin.wrapping_sub(1 + input.upto(3)), true),
+            _ => match begin.checked_add(count) {
+                Some(e) => (e, false),
+                None => return,
+            },
+        };
+        let n = if reversed { 1 } else { end - begin };
+        let Some(mut out) = IndexBuf::new(input, n, false) else {
+            return;
+        };
+        let Some(mut lp) = Buf::<T>::vector(input, n, true) else {
+            return;
+        };
+        let ctx = CONTEXTS.pick(input);
+        let dense = logits.dense();
+        let t = temperature.dense();
+        let validated = flags == 0;
+        let values_ok =
+            !logits.usable() || (sampling_temperatures_valid(&t) && logits_valid(&dense, k.max(1)));
+        let must_fail = k == 0
+            || b == 0
+            || b > max_b
+            || logits.bad
+            || temperature.bad
+            || (t_len != 1 && t_len != b)
+            || reversed
+            || out.bad
+            || lp.bad
+            || top_k == 0
+            || flags > 1
+            || (validated && temperature.usable() && !values_ok);
+        let must_succeed =
+            !must_fail && logits.usable() && temperature.usable() && !out.null && !out.misaligned;
+        let (op, lpp) = (out.ptr(), lp.mut_ptr());
+        let c = call(
+            "relaxcat_categorical_sample_T",
+            vec![(&logits, false), (&temperature, false), (&lp, true)],
+        );
+        // SAFETY: every buffer holds its extent (or is NULL / deliberately
+        // bad, which the library must reject before touching it).
+        let status = unsafe {
+            (api.categorical_sample)(
+                ctx,
+                b,
+                k,
+                logits.ptr(),
+                logits.ld,
+                temperature.ptr(),
+                t_len,
+                top_k,
+                flags,
+                seed,
+                offset,
+                begin,
+                end,
+                op,
+                lpp,
+            )
+        };
+        if !c.check(status, must_fail, must_succeed) {
+            assert!(
+                out.untouched(),
+                "categorical: out written on error {status}"
+            );
+            return;
+        }
+        if !values_ok {
+            // Unvalidated bad values: indices in range, nothing more.
+            assert!(out.v[..n].iter().all(|&i| (0..k as i64).contains(&i)));
+            return;
+        }
+        let top = (top_k != TOP_K_ALL).then_some(top_k);
+        let got_lp = lp.usable().then(|| lp.v[..n].to_vec());
+        check_categorical(
+            "categorical",
+            &out.v[..n],
+            got_lp.as_deref(),
+            &dense,
+            k,
+            &t,
+            top,
+            begin,
+        );
+        // The Rust path, on the scalar backend: the same bits.
+        let mut ro = vec![0i64; n];
+        let mut rlp = vec![T::default(); n];
+        let exec = Exec::serial().with_backend(Backend::Scalar).unwrap();
+        let params = CategoricalParams {
+            k,
+            logits: &dense,
+            temperature: &t,
+            top_k: top,
+            validate: validated,
+        };
+        sample_rows(
+            &exec,
+            params,
+            Stream::new(seed, offset),
+            begin..end,
+            &mut ro,
+            Some(&mut rlp),
+        )
+        .unwrap();
+        assert_eq!(
+            ro,
+            out.v[..n],
+            "categorical: C and the Rust scalar path differ"
+        );
+        if let Some(g) = &got_lp {
+            assert!(same(g, &rlp), "categorical log_prob: C and Rust differ");
+        }
+    }
+}
+
+/// `relaxcat_dist_T_rsample_hard_index(_rows)`: the status; nothing
+/// written on error; for valid parameters the position of the 1 in
+/// `rsample_hard_rows` for the same rows, and the generator form equal to
+/// the stateless one and advancing only on success.
+fn hard_index<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, generator: *mut Handle) {
+    let k = d.k;
+    let from_generator = input.bool();
+    let seed = input.u64();
+    let (offset, begin, n, samples, reversed) = if from_generator {
+        let samples = sample_count(input, d);
+        let rows = samples.checked_mul(d.b).unwrap_or(usize::MAX);
+        (0, 0usize, rows, samples, false)
+    } else {
+        let offset = input.upto(300) as u64;
+        let begin = input.upto(200);
+        let count = input.upto((MAX_ELEMENTS / k).min(64));
+        let reversed = input.byte() < 4;
+        (offset, begin, count, 0, reversed)
+    };
+    let alloc = if n > MAX_ELEMENTS { 1 } else { n };
+    let Some(mut out) = IndexBuf::new(input, alloc, false) else {
+        return;
+    };
+    let op = out.ptr();
+    let (mut before, mut gen_seed) = (0, 0);
+    // SAFETY: a valid generator handle and out-pointers.
+    unsafe {
+        assert_eq!(relaxcat_generator_position(generator, &mut before), OK);
+        assert_eq!(relaxcat_generator_seed(generator, &mut gen_seed), OK);
+    }
+    // SAFETY: `out` holds `alloc` elements (or is NULL / misaligned, or the
+    // size overflows, which the library must reject).
+    let status = unsafe {
+        if from_generator {
+            (api.rsample_hard_index)(d.handle, generator, samples, op)
+        } else if reversed {
+            (api.rsample_hard_index_rows)(d.handle, seed, offset, begin + 1, begin, op)
+        } else {
+            (api.rsample_hard_index_rows)(d.handle, seed, offset, begin, begin + n, op)
+        }
+    };
+    let must_fail = reversed || (n > 0 && (out.null || out.misaligned)) || n > MAX_ELEMENTS;
+    assert!(
+        (0..INTERNAL).contains(&status),
+        "hard_index: status {status}: {}",
+        message()
+    );
+    let mut after = 0;
+    // SAFETY: as above.
+    unsafe { assert_eq!(relaxcat_generator_position(generator, &mut after), OK) };
+    if status != OK {
+        assert!(must_fail, "hard_index rejected a good call: {}", message());
+        assert!(out.untouched(), "hard_index: out written on error");
+        assert_eq!(after, before, "hard_index: generator moved on error");
+        return;
+    }
+    assert!(!must_fail, "hard_index accepted a bad call");
+    let (stream_seed, first) = if from_generator {
+        assert_eq!(after, before.wrapping_add(n as u64), "generator position");
+        (gen_seed, before)
+    } else {
+        (seed, offset)
+    };
+    if !d.valid || n == 0 {
+        return;
+    }
+    let rows_begin = if from_generator { 0 } else { begin };
+    let (mut hard, mut soft) = (vec![T::default(); n * k], vec![T::default(); n * k]);
+    // SAFETY: contiguous outputs of the rows' extent.
+    let s = unsafe {
+        (api.rsample_hard_rows)(
+            d.handle,
+            stream_seed,
+            first,
+            rows_begin,
+            rows_begin + n,
+            hard.as_mut_ptr(),
+            k,
+            soft.as_mut_ptr(),
+            k,
+        )
+    };
+    assert_eq!(s, OK, "{}", message());
+    for i in 0..n {
+        let one = hard[i * k..(i + 1) * k]
+            .iter()
+            .position(|h| h.to_f() == 1.0)
+            .unwrap();
+        assert_eq!(
+            out.v[i], one as i64,
+            "hard index of row {i} is not the one-hot position"
+        );
     }
 }

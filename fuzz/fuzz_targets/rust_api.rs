@@ -7,8 +7,10 @@
 //! ```text
 //! input -> element type, specials on/off, backend
 //!       -> Builder (k, temperature, probs|logits|both|neither, validate)
-//!       -> up to 10 operations, each: Ok -> invariants; Err -> the
-//!          output buffers still hold their sentinel fill
+//!       -> up to 10 operations (samplers, densities, backward passes,
+//!          one-shot calls, categorical draws, hard indices, row kernels),
+//!          each: Ok -> invariants; Err -> the output buffers still hold
+//!          their sentinel fill
 //! ```
 
 #![no_main]
@@ -16,8 +18,8 @@
 use libfuzzer_sys::fuzz_target;
 use relaxcat_fuzz::relaxcat::{
     Backend, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, Param, ParamGrads, ProbsGrad,
-    RelaxedOneHotCategorical, SampleForm, Stream, gumbel_rows, log_softmax_rows, logsumexp_rows,
-    oneshot, softmax_rows,
+    RelaxedOneHotCategorical, SampleForm, Stream, categorical, gumbel_rows, log_softmax_rows,
+    logsumexp_rows, oneshot, softmax_rows,
 };
 use relaxcat_fuzz::*;
 
@@ -107,12 +109,14 @@ fn run<T: Real + Float>(input: &mut Input) {
         if input.is_empty() {
             break;
         }
-        match input.byte() % 7 {
+        match input.byte() % 9 {
             0 | 1 => sample(input, &mut st),
             2 => log_prob(input, &st),
             3 => sample_backward(input, &st),
             4 => log_prob_backward(input, &st),
             5 => oneshot_calls(input, &st),
+            6 => categorical_calls::<T>(input),
+            7 => hard_index_calls(input, &st),
             _ => row_kernels::<T>(input),
         }
     }
@@ -658,6 +662,181 @@ fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
                 check_err::<T>("one-shot log_prob", e1, &[&a]);
             }
             _ => panic!("one-shot log_prob: {r1:?} but the handle gave {r2:?}"),
+        }
+    }
+}
+
+/// `relaxcat::categorical::sample_rows` / `sample` on fuzzed logits,
+/// temperatures (0 and negative included), top-k (0 included), validation,
+/// ranges and output lengths: an error writes nothing and names a known
+/// kind; a success on valid parameters draws allowed indices, the bits of
+/// the scalar backend, and rows split over two calls give the same bits.
+fn categorical_calls<T: Real + Float>(input: &mut Input) {
+    let k = if input.byte() < 3 { 0 } else { input.k() };
+    let b = 1 + input.upto((MAX_ELEMENTS / k.max(1)).clamp(1, 16) - 1);
+    let n_logits = if input.byte() < 6 { b * k + 1 } else { b * k };
+    let logits: Vec<T> = (0..n_logits).map(|_| input.real(Flavor::Logit)).collect();
+    let t_len = match input.byte() {
+        0..=191 => 1,
+        192..=249 => b,
+        _ => input.upto(3),
+    };
+    let t: Vec<T> = (0..t_len)
+        .map(|_| match input.byte() {
+            0..=19 => T::from_f(0.0),
+            20..=24 => T::from_f(-1.0),
+            _ => input.real(Flavor::Temperature),
+        })
+        .collect();
+    let top_k = match input.byte() {
+        0..=5 => Some(0),
+        6..=127 => None,
+        _ => Some(1 + input.upto(k + 2)),
+    };
+    let validate = input.byte() >= 32;
+    let exec = exec(input);
+    let seed = input.u64();
+    let offset = input.u64();
+    let begin = input.upto(300);
+    let count = input.upto((4 * MAX_ELEMENTS / k.max(1)).min(64));
+    let from_generator = input.byte() < 64;
+    // The batch rows the call sees (one more when the logits have an extra
+    // row of K = 1).
+    let batch = if k > 0 && logits.len() % k == 0 && !logits.is_empty() {
+        logits.len() / k
+    } else {
+        b
+    };
+    let (samples, rows) = if from_generator {
+        (count / batch, 0..count / batch * batch)
+    } else {
+        (0, begin..begin + count)
+    };
+    let n = rows.len();
+    let out_len = len(input, n);
+    let want_lp = input.bool();
+    let lp_len = if want_lp { len(input, n) } else { 0 };
+    let mut out = vec![i64::MIN; out_len];
+    let mut lp = vec![sentinel::<T>(); lp_len];
+    let params = categorical::CategoricalParams {
+        k,
+        logits: &logits,
+        temperature: &t,
+        top_k,
+        validate,
+    };
+    let stream = Stream::new(seed, offset);
+    let result = if from_generator {
+        let mut g = Generator::new(seed);
+        g.set_position(offset);
+        let r = categorical::sample(
+            &exec,
+            params,
+            &mut g,
+            samples,
+            &mut out,
+            want_lp.then_some(&mut lp[..]),
+        );
+        let want = if r.is_ok() {
+            offset.wrapping_add(n as u64)
+        } else {
+            offset
+        };
+        assert_eq!(g.position(), want, "generator position: {r:?}");
+        r
+    } else {
+        categorical::sample_rows(
+            &exec,
+            params,
+            stream,
+            rows.clone(),
+            &mut out,
+            want_lp.then_some(&mut lp[..]),
+        )
+    };
+    let shape_ok =
+        k > 0 && !logits.is_empty() && logits.len() % k == 0 && (t_len == 1 || t_len == batch);
+    let values_ok = shape_ok && sampling_temperatures_valid(&t) && logits_valid(&logits, k);
+    let good = shape_ok
+        && out_len == n
+        && lp_len == if want_lp { n } else { 0 }
+        && top_k != Some(0)
+        && (!validate || values_ok);
+    if let Err(e) = result {
+        assert!(
+            out.iter().all(|&v| v == i64::MIN),
+            "categorical: out written on error"
+        );
+        check_err::<T>("categorical", &e, &[&lp]);
+        assert!(!good, "categorical rejected a good call: {e:?}");
+        return;
+    }
+    assert!(good, "categorical accepted a bad call");
+    if !values_ok {
+        assert!(out.iter().all(|&i| (0..k as i64).contains(&i)));
+        return;
+    }
+    check_categorical(
+        "categorical",
+        &out,
+        want_lp.then_some(&lp[..]),
+        &logits,
+        k,
+        &t,
+        top_k,
+        rows.start,
+    );
+    // The scalar backend, with the rows in two calls.
+    let cut = rows.start + n / 2;
+    let h = n / 2;
+    let (mut a, mut al) = (vec![0i64; n], vec![T::default(); n]);
+    let s = scalar();
+    let (lo_a, hi_a) = a.split_at_mut(h);
+    let (lo_l, hi_l) = al.split_at_mut(h);
+    categorical::sample_rows(&s, params, stream, rows.start..cut, lo_a, Some(lo_l)).unwrap();
+    categorical::sample_rows(&s, params, stream, cut..rows.end, hi_a, Some(hi_l)).unwrap();
+    assert_eq!(a, out, "categorical: backend or split differs");
+    if want_lp {
+        assert!(
+            same(&al, &lp),
+            "categorical log_prob: backend or split differs"
+        );
+    }
+}
+
+/// `rsample_hard_index_rows_into` is the position of the 1 of
+/// `rsample_hard_rows_into` on the scalar backend; errors write nothing.
+fn hard_index_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
+    let d = &st.dist;
+    let k = d.num_categories();
+    let stream = Stream::new(input.u64(), input.u64());
+    let begin = input.upto(300);
+    let count = input.upto((MAX_ELEMENTS / k).min(64));
+    let out_len = len(input, count);
+    let mut out = vec![i64::MIN; out_len];
+    match d.rsample_hard_index_rows_into(stream, begin..begin + count, &mut out) {
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::InvalidShape, "{e:?}");
+            assert!(out_len != count && out.iter().all(|&v| v == i64::MIN));
+        }
+        Ok(()) => {
+            assert_eq!(out_len, count);
+            if !st.valid {
+                return;
+            }
+            let (mut hard, mut soft) =
+                (vec![T::default(); count * k], vec![T::default(); count * k]);
+            d.clone()
+                .with_exec(scalar())
+                .rsample_hard_rows_into(stream, begin..begin + count, &mut hard, &mut soft)
+                .unwrap();
+            for i in 0..count {
+                let one = hard[i * k..(i + 1) * k]
+                    .iter()
+                    .position(|h| h.to_f() == 1.0)
+                    .unwrap();
+                assert_eq!(out[i], one as i64, "hard index row {i}");
+            }
         }
     }
 }

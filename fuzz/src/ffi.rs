@@ -160,6 +160,32 @@ pub type OneShotRows<T> =
 pub type OneShotLogProb<T> =
     unsafe extern "C" fn(Ctx, *const Params<T>, usize, *const T, usize, *mut T) -> i32;
 
+/// `relaxcat_categorical_sample_T`.
+pub type CategoricalSample<T> = unsafe extern "C" fn(
+    Ctx,
+    usize,
+    usize,
+    *const T,
+    usize,
+    *const T,
+    usize,
+    usize,
+    u32,
+    u64,
+    u64,
+    usize,
+    usize,
+    *mut i64,
+    *mut T,
+) -> i32;
+/// `_rsample_hard_index`.
+pub type GenIndex = unsafe extern "C" fn(D, G, usize, *mut i64) -> i32;
+/// `_rsample_hard_index_rows`.
+pub type RowsIndex = unsafe extern "C" fn(D, u64, u64, usize, usize, *mut i64) -> i32;
+
+/// `RELAXCAT_TOP_K_ALL`.
+pub const TOP_K_ALL: usize = usize::MAX;
+
 /// Every entry point of one element type.
 pub struct Api<T> {
     pub new: NewFn<T>,
@@ -198,6 +224,9 @@ pub struct Api<T> {
     pub oneshot_rsample_rows: OneShotRows<T>,
     pub oneshot_log_prob: OneShotLogProb<T>,
     pub oneshot_log_prob_x: OneShotLogProb<T>,
+    pub categorical_sample: CategoricalSample<T>,
+    pub rsample_hard_index: GenIndex,
+    pub rsample_hard_index_rows: RowsIndex,
 }
 
 macro_rules! api {
@@ -256,6 +285,9 @@ api!(pub F32: f32, [
     oneshot_rsample_rows = relaxcat_rsample_rows_f32: OneShotRows<f32>,
     oneshot_log_prob = relaxcat_log_prob_f32: OneShotLogProb<f32>,
     oneshot_log_prob_x = relaxcat_log_prob_x_f32: OneShotLogProb<f32>,
+    categorical_sample = relaxcat_categorical_sample_f32: CategoricalSample<f32>,
+    rsample_hard_index = relaxcat_dist_f32_rsample_hard_index: GenIndex,
+    rsample_hard_index_rows = relaxcat_dist_f32_rsample_hard_index_rows: RowsIndex,
 ]);
 
 api!(pub F64: f64, [
@@ -295,4 +327,7 @@ api!(pub F64: f64, [
     oneshot_rsample_rows = relaxcat_rsample_rows_f64: OneShotRows<f64>,
     oneshot_log_prob = relaxcat_log_prob_f64: OneShotLogProb<f64>,
     oneshot_log_prob_x = relaxcat_log_prob_x_f64: OneShotLogProb<f64>,
+    categorical_sample = relaxcat_categorical_sample_f64: CategoricalSample<f64>,
+    rsample_hard_index = relaxcat_dist_f64_rsample_hard_index: GenIndex,
+    rsample_hard_index_rows = relaxcat_dist_f64_rsample_hard_index_rows: RowsIndex,
 ]);

@@ -379,3 +379,77 @@ pub fn in_range<T: Real>(t: &[T], logits: Option<&[T]>) -> bool {
                 .all(|&v| v.to_f() == f64::NEG_INFINITY || v.to_f().abs() <= 1e4)
         })
 }
+
+/// Sampling temperatures of the categorical sampler: finite and `>= 0`.
+pub fn sampling_temperatures_valid<T: Real>(t: &[T]) -> bool {
+    t.iter().all(|&v| v.finite() && v.to_f() >= 0.0)
+}
+
+/// The categories top-k allows in a logits row: the `top_k` largest above
+/// `-inf`, ties at the threshold to the lowest indices (`-0` ties with
+/// `+0`); every one above `-inf` without top-k.
+pub fn top_k_allowed<T: Real>(row: &[T], top_k: Option<usize>) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..row.len())
+        .filter(|&i| row[i].to_f() > f64::NEG_INFINITY)
+        .collect();
+    let key = |i: usize| row[i].to_f() + 0.0;
+    order.sort_by(|&a, &b| key(b).total_cmp(&key(a)).then(a.cmp(&b)));
+    let mut allowed = vec![false; row.len()];
+    for &i in order.iter().take(top_k.unwrap_or(usize::MAX)) {
+        allowed[i] = true;
+    }
+    allowed
+}
+
+/// Categorical draws from valid parameters (`logits`: `B x K`, one
+/// temperature or `B`): every index in `0..K`, allowed by top-k (so never
+/// masked), the first argmax where `T = 0`; log-probabilities not NaN, at
+/// most 0 up to rounding, and 0 where `T = 0`. `first_row` is the sample
+/// row of `out[0]`.
+#[allow(clippy::too_many_arguments)]
+pub fn check_categorical<T: Real>(
+    what: &str,
+    out: &[i64],
+    log_prob: Option<&[T]>,
+    logits: &[T],
+    k: usize,
+    temperature: &[T],
+    top_k: Option<usize>,
+    first_row: usize,
+) {
+    let b = logits.len() / k;
+    for (j, &i) in out.iter().enumerate() {
+        let p = (first_row + j) % b;
+        let row = &logits[p * k..(p + 1) * k];
+        assert!(
+            (0..k as i64).contains(&i),
+            "{what}: index {i} outside 0..{k}"
+        );
+        let allowed = top_k_allowed(row, top_k);
+        assert!(
+            allowed[i as usize],
+            "{what} ({}): row {j} drew {i}, not allowed (logit {:?}, top_k {top_k:?})",
+            T::NAME,
+            row[i as usize]
+        );
+        let t = temperature[if temperature.len() == 1 { 0 } else { p }].to_f();
+        if t == 0.0 {
+            let m = row
+                .iter()
+                .map(|x| x.to_f())
+                .fold(f64::NEG_INFINITY, f64::max);
+            let first = row.iter().position(|x| x.to_f() == m).unwrap();
+            assert_eq!(
+                i as usize, first,
+                "{what}: T = 0 row {j} is not the first argmax"
+            );
+        }
+        if let Some(lp) = log_prob {
+            let v = lp[j].to_f();
+            assert!(!v.is_nan() && v <= 1e-3, "{what}: log_prob {v} of row {j}");
+            if t == 0.0 {
+                assert_eq!(v, 0.0, "{what}: log_prob at T = 0");
+            }
+        }
+    }
+}

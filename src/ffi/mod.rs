@@ -26,6 +26,7 @@
 #![allow(non_camel_case_types)]
 
 mod buffer;
+mod categorical;
 mod context;
 mod dist;
 mod generator;

@@ -44,7 +44,8 @@ pub const RELAXCAT_ERROR_INVALID_VALUE: relaxcat_status = 8;
 /// An output buffer overlaps an input or another output it may not alias.
 pub const RELAXCAT_ERROR_ALIASING: relaxcat_status = 9;
 /// An option that cannot be honoured: a thread count of 0, an unknown or
-/// unavailable backend, unknown flag bits, a pool that could not be built.
+/// unavailable backend, unknown flag bits, a pool that could not be built,
+/// a `top_k` of 0.
 pub const RELAXCAT_ERROR_INVALID_OPTION: relaxcat_status = 10;
 /// A panic inside the library, caught at the boundary (a bug: please
 /// report it). Outputs of the failed call may have been partly written.

@@ -15,9 +15,11 @@
 //! the whole cost.
 
 use super::batch::{DensityRows, GumbelRows, LogSumExpRows, RowMap, SampleRows};
+use super::categorical::{CategoricalPrep, CategoricalRows};
 use super::grad_batch::{
     LogProbBackwardTile, ProbsChainRows, RsampleBackwardTile, RsampleWithLogRows, ValueCheckRows,
 };
+use super::hard_index::HardIndexRows;
 use super::params::{ParamCheckRows, ParamRows};
 use crate::simd::dispatch::dispatch;
 use crate::simd::{Backend, Real};
@@ -93,6 +95,12 @@ compiled_kernels! {
     probs_chain_rows: ProbsChainRows,
     /// Validation of values before a backward pass.
     value_check_rows: ValueCheckRows,
+    /// Top-k candidates and log-normalisers of categorical draws.
+    categorical_prep: CategoricalPrep,
+    /// Categorical draws.
+    categorical_rows: CategoricalRows,
+    /// Straight-through samples as indices.
+    hard_index_rows: HardIndexRows,
     /// `relaxcat::testing::math`.
     math: MathKernel,
     /// `relaxcat::testing::block_uniforms`.

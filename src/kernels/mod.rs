@@ -9,10 +9,12 @@
 //! and never stored.
 
 pub mod batch;
+pub mod categorical;
 pub mod compiled;
 pub mod density;
 pub mod grad;
 pub mod grad_batch;
+pub mod hard_index;
 pub mod logsumexp;
 pub mod params;
 pub mod rowops;

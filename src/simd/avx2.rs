@@ -256,6 +256,11 @@ impl Vector for Avx2F32 {
         unsafe { _mm256_movemask_ps(m) != 0 }
     }
     #[inline(always)]
+    fn mask_all(m: __m256) -> bool {
+        // SAFETY: see `splat`.
+        unsafe { _mm256_movemask_ps(m) == 0xFF }
+    }
+    #[inline(always)]
     fn transpose8(v: [Self; LANES]) -> [Self; LANES] {
         // SAFETY: see `splat`. The usual unpack / shuffle / 128-bit permute
         // transpose.
@@ -331,6 +336,15 @@ impl Vector for Avx2F32 {
     #[inline(always)]
     fn uniform(rng: &mut Avx2Lanes) -> Self {
         Avx2F32(uniform_f32x8(rng.next_half()))
+    }
+    #[inline(always)]
+    fn uniform_floor(rng: &mut Avx2Lanes) -> Self {
+        let w = rng.next_half();
+        // SAFETY: see `splat`. The top 24 bits convert exactly.
+        unsafe {
+            let k = _mm256_cvtepi32_ps(_mm256_srli_epi32::<8>(w));
+            Avx2F32(_mm256_mul_ps(k, _mm256_set1_ps(1.0 / 16_777_216.0)))
+        }
     }
 }
 
@@ -605,6 +619,11 @@ impl Vector for Avx2F64 {
         unsafe { _mm256_movemask_pd(_mm256_or_pd(m[0], m[1])) != 0 }
     }
     #[inline(always)]
+    fn mask_all(m: [__m256d; 2]) -> bool {
+        // SAFETY: see above.
+        unsafe { _mm256_movemask_pd(_mm256_and_pd(m[0], m[1])) == 0xF }
+    }
+    #[inline(always)]
     fn transpose8(v: [Self; LANES]) -> [Self; LANES] {
         // Four 4 x 4 blocks: rows 0-3 / 4-7 by columns 0-3 / 4-7.
         let a = transpose4_pd([v[0].0[0], v[1].0[0], v[2].0[0], v[3].0[0]]);
@@ -645,5 +664,9 @@ impl Vector for Avx2F64 {
     fn uniform(rng: &mut Avx2Lanes) -> Self {
         let [a, b] = rng.step();
         Avx2F64([uniform_f64x4(a), uniform_f64x4(b)])
+    }
+    #[inline(always)]
+    fn uniform_floor(rng: &mut Avx2Lanes) -> Self {
+        Self::uniform(rng)
     }
 }

@@ -199,6 +199,8 @@ pub trait Vector: Copy + Send + Sync {
     fn mask_or(a: Self::Mask, b: Self::Mask) -> Self::Mask;
     /// `true` if any lane of `m` is set.
     fn mask_any(m: Self::Mask) -> bool;
+    /// `true` if every lane of `m` is set.
+    fn mask_all(m: Self::Mask) -> bool;
 
     /// The 8 x 8 transpose: lane `j` of output `i` is lane `i` of input `j`.
     #[inline(always)]
@@ -228,6 +230,13 @@ pub trait Vector: Copy + Send + Sync {
     /// fresh step and leaves the low 32 bits pending for the next call;
     /// f64 takes one step.
     fn uniform(rng: &mut Self::Rng) -> Self;
+    /// The next eight lower bounds of the categorical sampler's uniforms
+    /// (`kernels::categorical`), from the stream [`Vector::uniform`]
+    /// draws from (the same words, the same steps). f32: `k 2^-24`, `k` the
+    /// top 24 bits of the 32-bit word, exact (the uniform itself is
+    /// `(k + h) 2^-24` with `h` in `[0, 1)` drawn only where needed);
+    /// f64: the uniform `(k + 1/2) 2^-52` itself.
+    fn uniform_floor(rng: &mut Self::Rng) -> Self;
 }
 
 /// Lane `r` of the result is `v[r].reduce_add()`, bit for bit: eight
@@ -319,6 +328,12 @@ pub(crate) fn xoshiro_step(s: &mut [u64; 4]) -> u64 {
 #[inline(always)]
 pub(crate) fn uniform_f32_from_bits(bits: u32) -> f32 {
     f32::from_bits(0x3F80_0000 | (bits >> 9)) - (1.0 - 1.0 / 16_777_216.0)
+}
+
+/// `k 2^-24` for `k` the top 24 bits of `bits`: exact, in `[0, 1 - 2^-24]`.
+#[inline(always)]
+pub(crate) fn uniform_floor_f32_from_bits(bits: u32) -> f32 {
+    (bits >> 8) as f32 * (1.0 / 16_777_216.0)
 }
 
 /// Uniform in (0,1) from the top 52 bits of `bits`: `(k + 1/2) * 2^-52`.

@@ -7,7 +7,9 @@
 //! bit-identical to the other backends.
 
 use super::scalar::ScalarLanes;
-use super::{LANES, Vector, uniform_f32_from_bits, uniform_f64_from_bits};
+use super::{
+    LANES, Vector, uniform_f32_from_bits, uniform_f64_from_bits, uniform_floor_f32_from_bits,
+};
 use wide::{f32x8, f64x4};
 
 /// The generator lanes: plain arrays, which the compiler vectorises as well
@@ -129,6 +131,10 @@ impl Vector for PortableF32 {
         m.any()
     }
     #[inline(always)]
+    fn mask_all(m: f32x8) -> bool {
+        m.all()
+    }
+    #[inline(always)]
     fn pow2i(n: Self) -> Self {
         let magic = f32x8::splat(12_582_912.0);
         let int = (n.0 + magic).to_bits() - magic.to_bits();
@@ -148,6 +154,12 @@ impl Vector for PortableF32 {
     #[inline(always)]
     fn uniform(rng: &mut PortableLanes) -> Self {
         PortableF32(f32x8::from(rng.next_half().map(uniform_f32_from_bits)))
+    }
+    #[inline(always)]
+    fn uniform_floor(rng: &mut PortableLanes) -> Self {
+        PortableF32(f32x8::from(
+            rng.next_half().map(uniform_floor_f32_from_bits),
+        ))
     }
 }
 
@@ -294,6 +306,10 @@ impl Vector for PortableF64 {
         m[0].any() || m[1].any()
     }
     #[inline(always)]
+    fn mask_all(m: [f64x4; 2]) -> bool {
+        m[0].all() && m[1].all()
+    }
+    #[inline(always)]
     fn pow2i(n: Self) -> Self {
         let magic = f64x4::splat(6_755_399_441_055_744.0);
         let f = |x: f64x4| {
@@ -322,5 +338,9 @@ impl Vector for PortableF64 {
     #[inline(always)]
     fn uniform(rng: &mut PortableLanes) -> Self {
         Self::from_array(rng.next_u64s().map(uniform_f64_from_bits))
+    }
+    #[inline(always)]
+    fn uniform_floor(rng: &mut PortableLanes) -> Self {
+        Self::uniform(rng)
     }
 }

@@ -2,7 +2,10 @@
 //! lane. It is the definition the vector backends must match bit for bit,
 //! and the fallback on any target.
 
-use super::{LANES, RngLanes, Vector, uniform_f32_from_bits, uniform_f64_from_bits, xoshiro_step};
+use super::{
+    LANES, RngLanes, Vector, uniform_f32_from_bits, uniform_f64_from_bits,
+    uniform_floor_f32_from_bits, xoshiro_step,
+};
 
 /// Eight xoshiro256++ states, one per lane, and the low halves of the
 /// last step while the `f32` stream has not used them.
@@ -72,6 +75,11 @@ pub struct ScalarF32(pub [f32; LANES]);
 /// Eight `f64` lanes.
 #[derive(Clone, Copy, Debug)]
 pub struct ScalarF64(pub [f64; LANES]);
+
+macro_rules! scalar_uniform_floor_impl {
+    (f32, $rng:ident, $name:ident) => {{ $name($rng.next_half().map(uniform_floor_f32_from_bits)) }};
+    (f64, $rng:ident, $name:ident) => {{ $name($rng.next_u64s().map(uniform_f64_from_bits)) }};
+}
 
 macro_rules! scalar_uniform_impl {
     (f32, $rng:ident, $name:ident) => {{ $name($rng.next_half().map(uniform_f32_from_bits)) }};
@@ -258,6 +266,13 @@ macro_rules! scalar_vector {
                 )
             }
             #[inline(always)]
+            fn mask_all(m: [bool; LANES]) -> bool {
+                m.iter().all(
+                    #[inline(always)]
+                    |&b| b,
+                )
+            }
+            #[inline(always)]
             fn pow2i(n: Self) -> Self {
                 // n + magic puts n, as a two's-complement integer, in the low
                 // mantissa bits; no float-to-int conversion is needed.
@@ -291,6 +306,10 @@ macro_rules! scalar_vector {
             #[inline(always)]
             fn uniform(rng: &mut ScalarLanes) -> Self {
                 scalar_uniform_impl!($t, rng, $name)
+            }
+            #[inline(always)]
+            fn uniform_floor(rng: &mut ScalarLanes) -> Self {
+                scalar_uniform_floor_impl!($t, rng, $name)
             }
         }
     };

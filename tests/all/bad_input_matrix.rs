@@ -15,7 +15,7 @@
 //! Rust call.
 
 use crate::common::{Fl, sentinel};
-use relaxcat::{Error, ErrorKind, Generator, RelaxedOneHotCategorical};
+use relaxcat::{Error, ErrorKind, Exec, Generator, RelaxedOneHotCategorical};
 
 type Call<T> = Box<dyn Fn(&mut Generator, &mut [T]) -> Result<(), Error>>;
 
@@ -303,7 +303,66 @@ fn matrix<T: Fl>() -> Vec<Entry<T>> {
             &["value", "4 elements", "K = 3"],
             |_, out| dist::<T>().log_prob_into(&[T::of(0.25); 4], &mut out[..1]),
         ),
+        entry(
+            "categorical: top_k = 0",
+            InvalidOption,
+            &["top_k is 0"],
+            move |g, out| categorical_row1::<T>(g, out, ok, 0.5, Some(0)),
+        ),
+        entry(
+            "categorical: temperature negative",
+            InvalidTemperature,
+            &["temperature: row 1 is -1.5", ">= 0"],
+            move |g, out| categorical_row1::<T>(g, out, ok, -1.5, None),
+        ),
+        entry(
+            "categorical: logits NaN",
+            InvalidLogits,
+            &["logits: row 1, category 1 is NaN"],
+            move |g, out| categorical_row1::<T>(g, out, [0.0, nan, 1.0], 0.5, Some(2)),
+        ),
+        entry(
+            "categorical: logits row all -inf",
+            InvalidLogits,
+            &["logits: row 1 is -inf everywhere"],
+            move |g, out| categorical_row1::<T>(g, out, [f64::NEG_INFINITY; 3], 0.5, None),
+        ),
     ]
+}
+
+/// Categorical indices of the `B = 2` logits with row 1 replaced, drawn
+/// from `g`, their log-probabilities into `out` (which an error must leave
+/// untouched, as the indices).
+fn categorical_row1<T: Fl>(
+    g: &mut Generator,
+    out: &mut [T],
+    row1: [f64; 3],
+    t1: f64,
+    top_k: Option<usize>,
+) -> Result<(), Error> {
+    let l = logits::<T>(row1);
+    let t = [T::of(0.5), T::of(t1)];
+    let mut index = vec![-7i64; 4];
+    let params = relaxcat::categorical::CategoricalParams {
+        k: 3,
+        logits: &l,
+        temperature: &t,
+        top_k,
+        validate: true,
+    };
+    let r = relaxcat::categorical::sample(
+        &Exec::serial(),
+        params,
+        g,
+        2,
+        &mut index,
+        Some(&mut out[..4]),
+    );
+    assert!(
+        r.is_ok() || index.iter().all(|&i| i == -7),
+        "indices written on error"
+    );
+    r
 }
 
 /// Classes that exist only at the C ABI: a Rust slice cannot be NULL, has
@@ -343,7 +402,7 @@ fn run_matrix<T: Fl>() {
         assert_eq!(g, before, "{what}: generator moved on error");
         println!("{what}: {:?}: {}", err.kind(), err.message());
     }
-    assert_eq!(entries.len(), 27);
+    assert_eq!(entries.len(), 31);
     for class in C_ONLY {
         println!(
             "{} [{class}]: C ABI only (tests/c/bad_input_matrix.c)",

@@ -12,6 +12,7 @@
 mod common;
 
 mod bad_input_matrix;
+mod categorical;
 mod consistency;
 mod determinism;
 mod errors;

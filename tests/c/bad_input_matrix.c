@@ -189,6 +189,40 @@ static relaxcat_status oneshot_alias_params(void) {
     return relaxcat_rsample_rows_f64(NULL, &p, 1, 0, 0, B, scratch + 1, K);
 }
 
+/* Categorical sampling from the logits (row 1 replaced), into `out` as
+ * int64_t and `out + 32` as log_prob. */
+static relaxcat_status categorical_row1(double a, double b, double c, double t1, size_t top_k) {
+    double l[B * K], ts[B] = {0.5, 0.5};
+    memcpy(l, logits, sizeof l);
+    l[K + 0] = a;
+    l[K + 1] = b;
+    l[K + 2] = c;
+    ts[1] = t1;
+    return relaxcat_categorical_sample_f64(NULL, B, K, l, K, ts, B, top_k, 0, 1, 0, 0, 2 * B,
+                                           (int64_t *)(void *)out, out + 32);
+}
+static relaxcat_status categorical_top_k_zero(void) { return categorical_row1(0.0, 0.5, -2.0, 0.5, 0); }
+static relaxcat_status categorical_t_negative(void) {
+    return categorical_row1(0.0, 0.5, -2.0, -1.5, RELAXCAT_TOP_K_ALL);
+}
+static relaxcat_status categorical_l_nan(void) { return categorical_row1(0.0, NAN, -2.0, 0.5, 2); }
+static relaxcat_status categorical_l_all_ninf(void) {
+    return categorical_row1(-INFINITY, -INFINITY, -INFINITY, 0.5, RELAXCAT_TOP_K_ALL);
+}
+static relaxcat_status categorical_null_out(void) {
+    return relaxcat_categorical_sample_f64(NULL, B, K, logits, K, temperature, B, 2, 0, 1, 0, 0, B, NULL, out);
+}
+static relaxcat_status categorical_alias(void) {
+    return relaxcat_categorical_sample_f64(NULL, B, K, logits, K, temperature, B, 2, 0, 1, 0, 0, B,
+                                           (int64_t *)(void *)out, out + 1);
+}
+static relaxcat_status hard_index_null_generator(void) {
+    return relaxcat_dist_f64_rsample_hard_index(dist, NULL, 1, (int64_t *)(void *)out);
+}
+static relaxcat_status hard_index_rows_reversed(void) {
+    return relaxcat_dist_f64_rsample_hard_index_rows(dist, 1, 0, 2, 1, (int64_t *)(void *)out);
+}
+
 struct row {
     const char *class_name;
     relaxcat_status want;
@@ -200,6 +234,7 @@ struct row {
 #define RSAMPLE "relaxcat_dist_f64_rsample: "
 #define LOG_PROB "relaxcat_dist_f64_log_prob: "
 #define ONESHOT "relaxcat_rsample_rows_f64: "
+#define CATEGORICAL "relaxcat_categorical_sample_f64: "
 
 static const struct row matrix[] = {
     {"NULL pointer, non-zero length: temperature", RELAXCAT_ERROR_NULL_POINTER,
@@ -264,6 +299,22 @@ static const struct row matrix[] = {
      {"relaxcat_log_prob_f64: value: row 1 has sum", NULL}, oneshot_value_sum},
     {"one-shot: output aliasing the parameters", RELAXCAT_ERROR_ALIASING,
      {ONESHOT "out", "overlaps", "logits", NULL}, oneshot_alias_params},
+    {"categorical: top_k = 0", RELAXCAT_ERROR_INVALID_OPTION, {CATEGORICAL "top_k is 0", NULL},
+     categorical_top_k_zero},
+    {"categorical: temperature negative", RELAXCAT_ERROR_INVALID_TEMPERATURE,
+     {CATEGORICAL "temperature: row 1 is -1.5", ">= 0", NULL}, categorical_t_negative},
+    {"categorical: logits NaN", RELAXCAT_ERROR_INVALID_LOGITS,
+     {CATEGORICAL "logits: row 1, category 1 is NaN", NULL}, categorical_l_nan},
+    {"categorical: logits row all -inf", RELAXCAT_ERROR_INVALID_LOGITS,
+     {CATEGORICAL "logits: row 1 is -inf everywhere", NULL}, categorical_l_all_ninf},
+    {"categorical: NULL out", RELAXCAT_ERROR_NULL_POINTER, {CATEGORICAL "out is NULL", "2 elements", NULL},
+     categorical_null_out},
+    {"categorical: log_prob aliasing out", RELAXCAT_ERROR_ALIASING, {CATEGORICAL "out", "overlaps log_prob", NULL},
+     categorical_alias},
+    {"hard index: NULL generator", RELAXCAT_ERROR_NULL_POINTER,
+     {"relaxcat_dist_f64_rsample_hard_index: generator is NULL", NULL}, hard_index_null_generator},
+    {"hard index: row range reversed", RELAXCAT_ERROR_INVALID_SHAPE,
+     {"relaxcat_dist_f64_rsample_hard_index_rows: row range [2, 1) is reversed", NULL}, hard_index_rows_reversed},
 };
 
 static int contains_all(const char *message, const char *const *fragments) {

@@ -30,6 +30,7 @@ from ._library import lib as _lib
 from ._context import Context, Generator, get_num_threads, manual_seed, set_num_threads
 from . import functional
 from .functional import (
+    categorical_sample,
     log_prob,
     log_prob_backward,
     log_prob_x,
@@ -53,6 +54,7 @@ __all__ = [
     "Context",
     "Error",
     "Generator",
+    "categorical_sample",
     "InternalError",
     "InvalidLogitsError",
     "InvalidOptionError",

@@ -82,6 +82,9 @@ _TYPED = {
     "relaxcat_dist_{t}_rsample_with_log_rows": [_P, _U64, _U64, _Z, _Z, _P, _Z, _P, _Z],
     "relaxcat_dist_{t}_log_prob": [_P, _Z, _P, _Z, _P],
     "relaxcat_dist_{t}_log_prob_x": [_P, _Z, _P, _Z, _P],
+    # Categorical sampling (indices).
+    "relaxcat_categorical_sample_{t}": [_P, _Z, _Z, _P, _Z, _P, _Z, _Z, u32, _U64, _U64, _Z, _Z, _P, _P],
+    "relaxcat_dist_{t}_rsample_hard_index_rows": [_P, _U64, _U64, _Z, _Z, _P],
     # Row kernels.
     "relaxcat_logsumexp_{t}": [_P, _Z, _Z, _P, _Z, _P],
     "relaxcat_softmax_{t}": [_P, _Z, _Z, _P, _Z, _P, _Z],

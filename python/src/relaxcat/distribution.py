@@ -129,6 +129,17 @@ class RelaxedOneHotCategorical:
         """``(y, ln y)`` from one draw."""
         return self._sample("dist_rsample_with_log_rows", 2, sample_shape, seed, offset, generator, out)
 
+    def rsample_hard_index(self, sample_shape=(), *, seed=None, offset=0, generator=None, out=None):
+        """The straight-through sample as indices, shape ``(*sample_shape,
+        *batch)``: for the same stream, the position of the 1 in
+        ``rsample_hard``'s one-hot rows."""
+        sample_shape = (sample_shape,) if isinstance(sample_shape, int) else tuple(sample_shape)
+        rows = int(np.prod(sample_shape, dtype=np.int64)) * self._p.batch_rows
+        o, _ = output(out, sample_shape + self.batch_shape, np.dtype(np.int64), "out")
+        s, off = functional.stream(rows, seed, offset, generator)
+        lib.check(self._p.typed.dist_rsample_hard_index_rows(self._handle, s, off, 0, rows, address(o)))
+        return o
+
     def _density(self, name, value, out):
         v, ld, n = functional._value_rows(self._p, value)
         o, _ = output(out, v.shape[:-1], self.dtype, "out")

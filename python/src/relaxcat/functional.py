@@ -201,6 +201,68 @@ def log_prob_backward(value, grad, temperature, probs=None, logits=None, *, log_
     return lp, gp, gt.reshape(_grad_temperature_shape(temperature, p)), gv
 
 
+TOP_K_ALL = 2**64 - 1  # RELAXCAT_TOP_K_ALL (SIZE_MAX): no top-k restriction
+
+
+def categorical_sample(
+    logits,
+    temperature=1.0,
+    num_samples=1,
+    *,
+    top_k=None,
+    seed=None,
+    offset=0,
+    generator=None,
+    return_log_prob=False,
+    out=None,
+    validate=True,
+    context=None,
+):
+    """Category indices drawn from ``softmax(logits / temperature)``: shape
+    ``(num_samples, *batch)``, int64 (``num_samples`` may be a shape tuple).
+
+    Exact (an exponential race over the categories; docs/SPEC.md), one pass
+    per row. ``temperature`` is one value or one per batch row; 0 is greedy
+    argmax (ties to the lowest index). ``top_k``: only the ``top_k`` largest
+    logits of a row can be drawn. ``-inf`` masks a category. With
+    ``return_log_prob``, also the log-probability of each drawn index under
+    the tempered, top-k-restricted distribution: ``(indices, log_prob)``.
+    ``relaxcat_categorical_sample_f32`` / ``_f64``."""
+    w, ld = rows_of(float_array(logits, "logits"))
+    batch_shape, k = w.shape[:-1], w.shape[-1]
+    b = math.prod(batch_shape)
+    from ._arrays import temperature_rows
+
+    t = temperature_rows(temperature, batch_shape, w.dtype)
+    sample_shape = (num_samples,) if isinstance(num_samples, int) else tuple(num_samples)
+    rows = math.prod(sample_shape) * b
+    shape = sample_shape + batch_shape
+    idx, _ = output(out, shape, np.dtype(np.int64), "out")
+    lp = np.empty(shape, w.dtype) if return_log_prob else None
+    s, o = stream(rows, seed, offset, generator)
+    fn = lib.typed(w.dtype.name).categorical_sample
+    lib.check(
+        fn(
+            _ctx(context),
+            b,
+            k,
+            address(w),
+            ld,
+            address(t),
+            t.size,
+            TOP_K_ALL if top_k is None else int(top_k),
+            0 if validate else 1,
+            s,
+            o,
+            0,
+            rows,
+            address(idx),
+            None if lp is None else address(lp),
+        )
+    )
+    return (idx, lp) if return_log_prob else idx
+
+
 def _row_kernel(name, vector_out):
     def kernel(x, *, out=None, context=None):
         a, ld = rows_of(float_array(x, "x"))

@@ -7,6 +7,6 @@ call)."""
 
 from . import _ops
 from .distribution import RelaxedOneHotCategorical
-from .functional import gumbel_softmax
+from .functional import categorical_sample, gumbel_softmax
 
-__all__ = ["RelaxedOneHotCategorical", "gumbel_softmax"]
+__all__ = ["RelaxedOneHotCategorical", "categorical_sample", "gumbel_softmax"]

@@ -180,7 +180,52 @@ def _log_prob_backward_impl(weights, is_probs, temperature, value, grad):
     return gw, gt, gv
 
 
+def _categorical_impl(logits, temperature, seed, rows, top_k, want_log_prob, validate):
+    c = _Call(logits, False, temperature, validate)
+    idx = torch.empty(rows, dtype=torch.int64)
+    lp = c.empty(rows) if want_log_prob else c.empty(0)
+    w = c.weights
+    lib.check(
+        c.fns.categorical_sample(
+            c.ctx,
+            c.batch_rows,
+            c.k,
+            _addr(w),
+            c.params.logits_ld,
+            _addr(c.temperature),
+            c.temperature.numel(),
+            _TOP_K_ALL if top_k < 0 else top_k,
+            0 if validate else NO_VALIDATE,
+            seed & _MASK64,
+            0,
+            0,
+            rows,
+            _addr(idx),
+            _addr(lp) if want_log_prob else None,
+        )
+    )
+    return idx, lp
+
+
+_TOP_K_ALL = 2**64 - 1
+
+
 # ---------------------------------------------------------------- custom operators
+
+
+@torch.library.custom_op("relaxcat::categorical_sample", mutates_args=())
+def categorical_sample(
+    logits: Tensor, temperature: Tensor, seed: Tensor, rows: int, top_k: int, want_log_prob: bool, validate: bool
+) -> tuple[Tensor, Tensor]:
+    """Category indices ``(rows,)`` (int64) from ``softmax(logits / T)``,
+    restricted to the ``top_k`` largest logits (``top_k < 0``: all), and their
+    log-probabilities (empty unless ``want_log_prob``). Not differentiable."""
+    return _categorical_impl(logits, temperature, int(seed.item()), rows, top_k, want_log_prob, validate)
+
+
+@categorical_sample.register_fake
+def _(logits, temperature, seed, rows, top_k, want_log_prob, validate):
+    return logits.new_empty((rows,), dtype=torch.int64), logits.new_empty((rows if want_log_prob else 0,))
 
 
 @torch.library.custom_op("relaxcat::rsample", mutates_args=())
@@ -431,6 +476,15 @@ def sample(weights, is_probs, temperature, rows, generator=None, validate=False)
     if grad:
         return torch.ops.relaxcat.rsample_with_log(weights, is_probs, temperature, seed, rows, validate)[0]
     return torch.ops.relaxcat.rsample(weights, is_probs, temperature, seed, rows, validate)
+
+
+def categorical(logits, temperature, rows, top_k=-1, want_log_prob=False, generator=None, validate=True):
+    """``(indices, log_prob)`` of ``rows`` categorical draws from rows of raw
+    logits ``(B, K)``."""
+    seed = draw_seed(generator)
+    if _eager():
+        return _categorical_impl(logits, temperature, int(seed), rows, top_k, want_log_prob, validate)
+    return torch.ops.relaxcat.categorical_sample(logits, temperature, seed, rows, top_k, want_log_prob, validate)
 
 
 def sample_hard(weights, is_probs, temperature, rows, generator=None, validate=False):
