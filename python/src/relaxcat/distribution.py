@@ -100,12 +100,8 @@ class RelaxedOneHotCategorical:
         sample_shape = (sample_shape,) if isinstance(sample_shape, int) else tuple(sample_shape)
         rows = int(np.prod(sample_shape, dtype=np.int64)) * self._p.batch_rows
         shape = sample_shape + self.batch_shape + self.event_shape
-        given = (out,) if outputs == 1 else (out or (None,) * outputs)
-        arrays = [output(o, shape, self.dtype, "out") for o in given]
+        arrays, args = functional.sample_outputs(out, outputs, shape, self.dtype)
         s, o = functional.stream(rows, seed, offset, generator)
-        args = []
-        for a, ld in arrays:
-            args += [address(a), ld]
         lib.check(getattr(self._p.typed, name)(self._handle, s, o, 0, rows, *args))
         return arrays[0][0] if outputs == 1 else tuple(a for a, _ in arrays)
 
@@ -154,6 +150,11 @@ class RelaxedOneHotCategorical:
         """Log-densities of log-space values ``x = ln y``."""
         return self._density("dist_log_prob_x", value, out)
 
+    def _temperature_given(self):
+        """The copied temperature in the shape the one-shot functions take."""
+        t = self._copy.temperature
+        return t if t.size == 1 else t.reshape(self.batch_shape)
+
     def _params(self):
         p = self._copy
         return (p.weights, None) if p.is_probs else (None, p.weights)
@@ -164,7 +165,7 @@ class RelaxedOneHotCategorical:
         probs, logits = self._params()
         return functional.rsample_backward(
             grad,
-            self._copy.temperature if self._copy.temperature.size == 1 else self._copy.temperature.reshape(self.batch_shape),
+            self._temperature_given(),
             probs,
             logits,
             soft=soft,
@@ -181,7 +182,7 @@ class RelaxedOneHotCategorical:
         return functional.log_prob_backward(
             value,
             grad,
-            self._copy.temperature if self._copy.temperature.size == 1 else self._copy.temperature.reshape(self.batch_shape),
+            self._temperature_given(),
             probs,
             logits,
             log_space=log_space,

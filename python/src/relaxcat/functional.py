@@ -45,6 +45,19 @@ def stream(rows, seed=None, offset=0, generator=None):
     return (generator or default_generator()).take(rows)
 
 
+def sample_outputs(out, outputs, shape, dtype):
+    """The ``outputs`` sample arrays of a sampler (new, or ``out``: one array,
+    or a tuple of ``outputs``) and their ``(address, ld)`` arguments, in order."""
+    given = (out,) if outputs == 1 else (out or (None,) * outputs)
+    if len(given) != outputs:
+        raise ValueError(f"out must be a tuple of {outputs} arrays")
+    arrays = [output(o, shape, dtype, "out") for o in given]
+    args = []
+    for a, ld in arrays:
+        args += [address(a), ld]
+    return arrays, args
+
+
 def _sampler(name, outputs):
     def sample(
         temperature,
@@ -62,14 +75,8 @@ def _sampler(name, outputs):
         p = ParamRows(temperature, probs, logits, validate)
         sample_shape, rows = _sample_rows(p, sample_shape)
         shape = sample_shape + p.batch_shape + (p.k,)
-        given = (out,) if outputs == 1 else (out or (None,) * outputs)
-        if len(given) != outputs:
-            raise ValueError(f"out must be a tuple of {outputs} arrays")
-        arrays = [output(o, shape, p.dtype, "out") for o in given]
+        arrays, args = sample_outputs(out, outputs, shape, p.dtype)
         s, o = stream(rows, seed, offset, generator)
-        args = []
-        for a, ld in arrays:
-            args += [address(a), ld]
         fn = getattr(p.typed, name)
         lib.check(fn(_ctx(context), C.byref(p.struct), s, o, 0, rows, *args))
         return arrays[0][0] if outputs == 1 else tuple(a for a, _ in arrays)
