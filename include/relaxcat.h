@@ -277,7 +277,9 @@ extern "C" {
  * categories, its uniforms resolved to float precision near 0 with no
  * fixed grid: docs/SPEC.md, section 6), and
  * bit-identical for every context, backend, thread count and split of the
- * rows between calls.
+ * rows between calls. Each precision draws from its own stream layout
+ * (that of its relaxed samplers), so the two precisions draw different
+ * indices from one stream.
  *
  * Inputs: `logits`, B x K raw logits with leading dimension `logits_ld >=
  * K` (`-inf` masks a category, which is never drawn); `temperature`,
@@ -329,35 +331,6 @@ relaxcat_status relaxcat_categorical_sample_f32(const relaxcat_context *ctx,
                                                 float *log_prob);
 
 /**
- * `f64` form of `relaxcat_categorical_sample_f32`; `logits`,
- * `temperature` and `log_prob` hold doubles. Each precision draws from its
- * own stream layout (that of its relaxed samplers), so the indices are
- * not those of the `f32` function.
- *
- * # Safety
- * Thread safety: safe from any thread; concurrent calls may share `ctx`
- * and the inputs. Ownership: every pointer is borrowed for the call;
- * nothing is kept. Aliasing: `out` and `log_prob` must not overlap each
- * other, `logits` or `temperature` (RELAXCAT_ERROR_ALIASING); the inputs
- * may overlap each other.
- */
-relaxcat_status relaxcat_categorical_sample_f64(const relaxcat_context *ctx,
-                                                size_t batch_rows,
-                                                size_t k,
-                                                const double *logits,
-                                                size_t logits_ld,
-                                                const double *temperature,
-                                                size_t temperature_len,
-                                                size_t top_k,
-                                                uint32_t flags,
-                                                uint64_t seed,
-                                                uint64_t offset,
-                                                size_t row_begin,
-                                                size_t row_end,
-                                                int64_t *out,
-                                                double *log_prob);
-
-/**
  * Straight-through samples as indices: `out` (samples * B `int64_t`)
  * receives, for each sample row, the position of the 1 that
  * `relaxcat_dist_f32_rsample_hard` would write with the generator at the
@@ -400,7 +373,77 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_index_rows(const relaxcat_dist_f3
                                                           int64_t *out);
 
 /**
- * `f64` form of `relaxcat_dist_f32_rsample_hard_index`.
+ * Draws one index per sample row from `softmax(logits / T)` (`f64`):
+ * rows `[row_begin, row_end)` of the `S x B` sample sequence of the stream
+ * `(seed, offset)`, where sample row `j` uses logits row `j % B` and stream
+ * index `offset + j`. Exact, not approximate (an exponential race over the
+ * categories, its uniforms resolved to float precision near 0 with no
+ * fixed grid: docs/SPEC.md, section 6), and
+ * bit-identical for every context, backend, thread count and split of the
+ * rows between calls. Each precision draws from its own stream layout
+ * (that of its relaxed samplers), so the two precisions draw different
+ * indices from one stream.
+ *
+ * Inputs: `logits`, B x K raw logits with leading dimension `logits_ld >=
+ * K` (`-inf` masks a category, which is never drawn); `temperature`,
+ * `temperature_len` values (1 shared, or B one per row), `T >= 0`, with
+ * probabilities proportional to `exp(l / T)` and `T = 0` drawing the
+ * first index of the largest logit; `top_k`: only the `top_k` largest
+ * logits of a row can be drawn (ties at the `top_k`-th largest value go to
+ * the lowest indices), RELAXCAT_TOP_K_ALL (or any value at least the
+ * row's unmasked count) for no restriction, 0 is an error; `flags`: 0 or
+ * RELAXCAT_DIST_NO_VALIDATE.
+ *
+ * Outputs: `out`, `row_end - row_begin` indices in `[0, K)`; `log_prob`,
+ * NULL (not wanted) or `row_end - row_begin` doubles: the log-probability
+ * of each drawn index under the tempered, top-k-restricted distribution
+ * (0 at `T = 0`). NULL is allowed for either when the range is empty.
+ *
+ * Errors: K = 0, B = 0, `temperature_len` not 1 or B, `logits_ld < K`, a
+ * reversed range (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a
+ * NULL `logits`, `temperature` or `out` that must hold elements
+ * (NULL_POINTER); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
+ * validation on, a temperature negative, NaN or infinite
+ * (INVALID_TEMPERATURE), logits NaN or `+inf`, or a row all `-inf`
+ * (INVALID_LOGITS, naming the row and category; every row is checked,
+ * also those the range does not draw from). With RELAXCAT_DIST_NO_VALIDATE
+ * such values give unspecified indices in `[0, K)`, never undefined
+ * behaviour. On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; concurrent calls may share `ctx`
+ * and the inputs. Ownership: every pointer is borrowed for the call;
+ * nothing is kept. Aliasing: `out` and `log_prob` must not overlap each
+ * other, `logits` or `temperature` (RELAXCAT_ERROR_ALIASING); the inputs
+ * may overlap each other.
+ */
+relaxcat_status relaxcat_categorical_sample_f64(const relaxcat_context *ctx,
+                                                size_t batch_rows,
+                                                size_t k,
+                                                const double *logits,
+                                                size_t logits_ld,
+                                                const double *temperature,
+                                                size_t temperature_len,
+                                                size_t top_k,
+                                                uint32_t flags,
+                                                uint64_t seed,
+                                                uint64_t offset,
+                                                size_t row_begin,
+                                                size_t row_end,
+                                                int64_t *out,
+                                                double *log_prob);
+
+/**
+ * Straight-through samples as indices: `out` (samples * B `int64_t`)
+ * receives, for each sample row, the position of the 1 that
+ * `relaxcat_dist_f64_rsample_hard` would write with the generator at the
+ * same position (ties included: the first index of the largest soft
+ * component), without computing the soft sample. Sample row `i` uses
+ * parameter row `i % B`; the generator then advances by samples * B rows
+ * (only on success). The indices are distributed as the categorical of
+ * the distribution's probs, at any temperature. `out` may be NULL when
+ * `samples = 0`. On error nothing is written and the generator does not
+ * move.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -414,7 +457,11 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_index(const relaxcat_dist_f64 *di
                                                      int64_t *out);
 
 /**
- * `f64` form of `relaxcat_dist_f32_rsample_hard_index_rows`.
+ * Stateless straight-through indices: rows `[row_begin, row_end)` of the
+ * stream `(seed, offset)`, `out[i]` the position of the 1 in row `i` of
+ * `relaxcat_dist_f64_rsample_hard_rows` for the same arguments, bit for
+ * bit. `out` holds `row_end - row_begin` `int64_t`. A reversed range is
+ * INVALID_SHAPE. On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -2306,21 +2353,6 @@ relaxcat_status relaxcat_logsumexp_f32(const relaxcat_context *ctx,
                                        float *out);
 
 /**
- * `f64` form of `relaxcat_logsumexp_f32`; sizes count doubles.
- *
- * # Safety
- * Thread safety: safe from any thread; concurrent calls may share `ctx`
- * and inputs. Ownership: all buffers are borrowed for the call only.
- * Aliasing: `out` must not overlap `input` (RELAXCAT_ERROR_ALIASING).
- */
-relaxcat_status relaxcat_logsumexp_f64(const relaxcat_context *ctx,
-                                       size_t rows,
-                                       size_t k,
-                                       const double *input,
-                                       size_t input_ld,
-                                       double *out);
-
-/**
  * `out` row `i` = `softmax(input row i)` for `rows` rows of `k` values
  * (`f32`). A row whose maximum is not finite (all `-inf`, or holding
  * `+inf` or NaN) gives NaN; values are not validated.
@@ -2347,23 +2379,6 @@ relaxcat_status relaxcat_softmax_f32(const relaxcat_context *ctx,
                                      size_t out_ld);
 
 /**
- * `f64` form of `relaxcat_softmax_f32`; sizes count doubles.
- *
- * # Safety
- * Thread safety: safe from any thread; concurrent calls may share `ctx`
- * and inputs. Ownership: all buffers are borrowed for the call only.
- * Aliasing: `out` may be exactly `input` with `out_ld == input_ld` (in
- * place); any other overlap is RELAXCAT_ERROR_ALIASING.
- */
-relaxcat_status relaxcat_softmax_f64(const relaxcat_context *ctx,
-                                     size_t rows,
-                                     size_t k,
-                                     const double *input,
-                                     size_t input_ld,
-                                     double *out,
-                                     size_t out_ld);
-
-/**
  * `out` row `i` = `input row i - logsumexp(input row i)` for `rows` rows of
  * `k` values (`f32`); non-finite maxima give NaN as in
  * `relaxcat_softmax_f32`, and sizes, strides and errors are as there.
@@ -2380,23 +2395,6 @@ relaxcat_status relaxcat_log_softmax_f32(const relaxcat_context *ctx,
                                          const float *input,
                                          size_t input_ld,
                                          float *out,
-                                         size_t out_ld);
-
-/**
- * `f64` form of `relaxcat_log_softmax_f32`; sizes count doubles.
- *
- * # Safety
- * Thread safety: safe from any thread; concurrent calls may share `ctx`
- * and inputs. Ownership: all buffers are borrowed for the call only.
- * Aliasing: `out` may be exactly `input` with `out_ld == input_ld` (in
- * place); any other overlap is RELAXCAT_ERROR_ALIASING.
- */
-relaxcat_status relaxcat_log_softmax_f64(const relaxcat_context *ctx,
-                                         size_t rows,
-                                         size_t k,
-                                         const double *input,
-                                         size_t input_ld,
-                                         double *out,
                                          size_t out_ld);
 
 /**
@@ -2424,7 +2422,85 @@ relaxcat_status relaxcat_gumbel_f32(const relaxcat_context *ctx,
                                     size_t out_ld);
 
 /**
- * `f64` form of `relaxcat_gumbel_f32`; sizes count doubles.
+ * `out[i] = ln sum_j exp(input[i * input_ld + j])` for `rows` rows of `k`
+ * values (`f64`). A row of all `-inf` gives `-inf`, any NaN gives NaN, a
+ * `+inf` (without NaN) gives `+inf`; values are not validated.
+ *
+ * Sizes: `input` holds `(rows - 1) * input_ld + k` doubles (none when
+ * `rows = 0`; NULL is then allowed), `input_ld >= k`, `k >= 1`; `out`
+ * holds `rows` doubles. `ctx` is NULL (the caller's thread) or a context.
+ * Contiguous rows (`input_ld == k`) are read in place and are fastest;
+ * `input_ld > k` is copied to a temporary first. On error nothing is
+ * written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; concurrent calls may share `ctx`
+ * and inputs. Ownership: all buffers are borrowed for the call only.
+ * Aliasing: `out` must not overlap `input` (RELAXCAT_ERROR_ALIASING).
+ */
+relaxcat_status relaxcat_logsumexp_f64(const relaxcat_context *ctx,
+                                       size_t rows,
+                                       size_t k,
+                                       const double *input,
+                                       size_t input_ld,
+                                       double *out);
+
+/**
+ * `out` row `i` = `softmax(input row i)` for `rows` rows of `k` values
+ * (`f64`). A row whose maximum is not finite (all `-inf`, or holding
+ * `+inf` or NaN) gives NaN; values are not validated.
+ *
+ * Sizes: `input` holds `(rows - 1) * input_ld + k` doubles and `out`
+ * `(rows - 1) * out_ld + k` (none when `rows = 0`; NULL is then allowed),
+ * with `input_ld >= k`, `out_ld >= k`, `k >= 1`. Elements between rows
+ * (`j >= k`) are neither read nor written. `ctx` is NULL (the caller's
+ * thread) or a context. Contiguous rows are used in place and are fastest.
+ * On error nothing is written.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; concurrent calls may share `ctx`
+ * and inputs. Ownership: all buffers are borrowed for the call only.
+ * Aliasing: `out` may be exactly `input` with `out_ld == input_ld` (in
+ * place); any other overlap is RELAXCAT_ERROR_ALIASING.
+ */
+relaxcat_status relaxcat_softmax_f64(const relaxcat_context *ctx,
+                                     size_t rows,
+                                     size_t k,
+                                     const double *input,
+                                     size_t input_ld,
+                                     double *out,
+                                     size_t out_ld);
+
+/**
+ * `out` row `i` = `input row i - logsumexp(input row i)` for `rows` rows of
+ * `k` values (`f64`); non-finite maxima give NaN as in
+ * `relaxcat_softmax_f64`, and sizes, strides and errors are as there.
+ *
+ * # Safety
+ * Thread safety: safe from any thread; concurrent calls may share `ctx`
+ * and inputs. Ownership: all buffers are borrowed for the call only.
+ * Aliasing: `out` may be exactly `input` with `out_ld == input_ld` (in
+ * place); any other overlap is RELAXCAT_ERROR_ALIASING.
+ */
+relaxcat_status relaxcat_log_softmax_f64(const relaxcat_context *ctx,
+                                         size_t rows,
+                                         size_t k,
+                                         const double *input,
+                                         size_t input_ld,
+                                         double *out,
+                                         size_t out_ld);
+
+/**
+ * Gumbel noise `g = -ln(-ln u)` (`f64`) for `rows` rows of `k` values, row
+ * `j` from stream index `offset + j` of `seed`: exactly the noise the
+ * samplers add to the logits for those stream rows, so
+ * `relaxcat_gumbel_f64(ctx, s, o, ...)` pairs with
+ * `relaxcat_dist_f64_rsample_rows(d, s, o, ...)`. Finite always.
+ *
+ * Sizes: `out` holds `(rows - 1) * out_ld + k` doubles (none when
+ * `rows = 0`; NULL is then allowed), `out_ld >= k`, `k >= 1`. `ctx` is
+ * NULL (the caller's thread) or a context; results do not depend on it.
+ * On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `out` is borrowed for

@@ -11,7 +11,7 @@
 //! library's threads by the contexts it makes.
 
 use super::buffer::{handle, out_param};
-use super::status::{guard, relaxcat_status};
+use super::status::{entry, relaxcat_status};
 use crate::error::{Error, ErrorKind};
 use crate::par::{Exec, Threads};
 use crate::simd::Backend;
@@ -66,7 +66,7 @@ pub unsafe extern "C" fn relaxcat_context_new(
     backend: *const c_char,
     out: *mut *mut relaxcat_context,
 ) -> relaxcat_status {
-    guard("relaxcat_context_new", || {
+    entry!({
         let out = out_param("out", out)?;
         let mut exec = Exec::serial();
         if !backend.is_null() {
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn relaxcat_context_new(
 /// `relaxcat_context_new` and not have been freed already.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn relaxcat_context_free(ctx: *mut relaxcat_context) -> relaxcat_status {
-    guard("relaxcat_context_free", || {
+    entry!({
         if !ctx.is_null() {
             // SAFETY: `ctx` came from `Box::into_raw` in
             // `relaxcat_context_new` and is freed once (caller's contract).
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn relaxcat_context_threads(
     ctx: *const relaxcat_context,
     out: *mut usize,
 ) -> relaxcat_status {
-    guard("relaxcat_context_threads", || {
+    entry!({
         let ctx = handle("ctx", ctx)?;
         let out = out_param("out", out)?;
         let threads = match ctx.exec.threads() {
@@ -148,7 +148,7 @@ pub unsafe extern "C" fn relaxcat_context_backend(
     ctx: *const relaxcat_context,
     out: *mut *const c_char,
 ) -> relaxcat_status {
-    guard("relaxcat_context_backend", || {
+    entry!({
         let out = out_param("out", out)?;
         // Static C strings for the names `Backend::name` gives.
         let name: &'static CStr = match exec_of(ctx).backend().name() {

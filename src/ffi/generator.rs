@@ -4,7 +4,7 @@
 //! fresh rows.
 
 use super::buffer::{handle, out_param};
-use super::status::{guard, relaxcat_status};
+use super::status::{entry, relaxcat_status};
 use crate::rng::Generator;
 use std::sync::{Mutex, MutexGuard};
 
@@ -37,7 +37,7 @@ pub unsafe extern "C" fn relaxcat_generator_new(
     seed: u64,
     out: *mut *mut relaxcat_generator,
 ) -> relaxcat_status {
-    guard("relaxcat_generator_new", || {
+    entry!({
         let out = out_param("out", out)?;
         let generator = Box::new(relaxcat_generator {
             inner: Mutex::new(Generator::new(seed)),
@@ -58,7 +58,7 @@ pub unsafe extern "C" fn relaxcat_generator_new(
 pub unsafe extern "C" fn relaxcat_generator_free(
     generator: *mut relaxcat_generator,
 ) -> relaxcat_status {
-    guard("relaxcat_generator_free", || {
+    entry!({
         if !generator.is_null() {
             // SAFETY: from `Box::into_raw` in `relaxcat_generator_new`,
             // freed once (caller's contract).
@@ -79,7 +79,7 @@ pub unsafe extern "C" fn relaxcat_generator_seed(
     generator: *const relaxcat_generator,
     out: *mut u64,
 ) -> relaxcat_status {
-    guard("relaxcat_generator_seed", || {
+    entry!({
         let generator = handle("generator", generator)?;
         let out = out_param("out", out)?;
         let seed = generator.lock().seed();
@@ -101,7 +101,7 @@ pub unsafe extern "C" fn relaxcat_generator_position(
     generator: *const relaxcat_generator,
     out: *mut u64,
 ) -> relaxcat_status {
-    guard("relaxcat_generator_position", || {
+    entry!({
         let generator = handle("generator", generator)?;
         let out = out_param("out", out)?;
         let position = generator.lock().position();
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn relaxcat_generator_set_position(
     generator: *mut relaxcat_generator,
     position: u64,
 ) -> relaxcat_status {
-    guard("relaxcat_generator_set_position", || {
+    entry!({
         let generator = handle("generator", generator)?;
         generator.lock().set_position(position);
         Ok(())
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn relaxcat_generator_take(
     rows: u64,
     offset: *mut u64,
 ) -> relaxcat_status {
-    guard("relaxcat_generator_take", || {
+    entry!({
         let generator = handle("generator", generator)?;
         let offset = out_param("offset", offset)?;
         let stream = generator.lock().take(rows);

@@ -1,7 +1,7 @@
 //! The C ABI: the one place with `extern "C"` and raw pointers.
 //!
 //! ```text
-//! C call  ->  guard(name, || { ... })          catch_unwind: a panic is
+//! C call  ->  entry! { body }: guard(name, body)  catch_unwind: a panic is
 //!               |                              RELAXCAT_ERROR_INTERNAL
 //!               +- check handles, sizes (checked_mul), ld >= K, NULLs,
 //!               |  alignment, aliasing (pointer ranges)      -- no writes
@@ -17,9 +17,20 @@
 //! Handles are opaque boxes: a distribution (`relaxcat_dist_f32` /
 //! `relaxcat_dist_f64`) is immutable and may be shared by threads; a
 //! generator holds its position behind a mutex; a context holds an [`Exec`]
-//! (a thread count and a backend) and never the global rayon pool. The
-//! functions are written out one by one (not by macro) because cbindgen
-//! reads the source, not the expansion.
+//! (a thread count and a backend) and never the global rayon pool.
+//!
+//! ```text
+//! src/ffi/dist.rs                 generic bodies: new::<H>, draw_rows::<H>, ...
+//! src/ffi/dist/exports_f32.rs     the C functions over f32, each a typed shim:
+//!                                 docs, signature, entry! { unsafe new(..) }
+//! src/ffi/dist/exports_f64.rs     GENERATED from exports_f32.rs (f32 -> f64)
+//! ```
+//!
+//! The same for `grad`, `oneshot`, `categorical` and `rows`. The `f64` files
+//! are generated text, not macro output, because cbindgen reads the source,
+//! not the expansion; tests/all/header.rs regenerates them (and the header)
+//! with `RELAXCAT_BLESS=1` and fails when either differs. [`status::entry`]
+//! is the one panic / status / last-error boundary of every function.
 //!
 //! [`Exec`]: crate::Exec
 

@@ -91,8 +91,38 @@ fn clear_last_error() {
     });
 }
 
-/// Runs `body` for the entry point `function`, turning its error or panic
-/// into a status and the thread's last error message.
+/// The boundary of every entry point: `entry!({ body })` runs the block
+/// under [`guard`], named after the enclosing function, and
+/// `entry! { unsafe helper(args) }` does the same for a call of an `unsafe`
+/// helper whose `# Safety` contract is the entry point's own (the caller of
+/// the entry point upholds it: that is the one SAFETY argument of every
+/// such call, written here once).
+macro_rules! entry {
+    (unsafe $($call:tt)*) => {
+        $crate::ffi::status::entry!({
+            // SAFETY: the entry point's `# Safety` contract is the helper's,
+            // and the entry point's caller upholds it.
+            unsafe { $($call)* }
+        })
+    };
+    ($body:block) => {{
+        fn here() {}
+        $crate::ffi::status::guard(::std::any::type_name_of_val(&here), || $body)
+    }};
+}
+pub(crate) use entry;
+
+/// The entry point's name in the path that [`entry`] passes
+/// (`relaxcat::ffi::dist::exports_f32::relaxcat_dist_f32_new::here`); a
+/// plain name is returned as it is.
+fn entry_point_name(path: &str) -> &str {
+    let path = path.strip_suffix("::here").unwrap_or(path);
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Runs `body` for the entry point `function` (its name, or the path that
+/// [`entry`] passes), turning its error or panic into a status and the
+/// thread's last error message.
 pub(crate) fn guard(function: &str, body: impl FnOnce() -> Result<(), Error>) -> relaxcat_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => {
@@ -100,6 +130,7 @@ pub(crate) fn guard(function: &str, body: impl FnOnce() -> Result<(), Error>) ->
             RELAXCAT_OK
         }
         Ok(Err(error)) => {
+            let function = entry_point_name(function);
             set_last_error(format!("{function}: {}", error.message()));
             code(error.kind())
         }
@@ -109,6 +140,7 @@ pub(crate) fn guard(function: &str, body: impl FnOnce() -> Result<(), Error>) ->
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "a panic".to_string());
+            let function = entry_point_name(function);
             set_last_error(format!(
                 "{function}: internal error (a bug in relaxcat): {what}"
             ));
@@ -197,7 +229,7 @@ pub extern "C" fn relaxcat_version(
     minor: *mut u32,
     patch: *mut u32,
 ) -> relaxcat_status {
-    guard("relaxcat_version", || {
+    entry!({
         for (out, value) in [
             (major, RELAXCAT_VERSION_MAJOR),
             (minor, RELAXCAT_VERSION_MINOR),
@@ -268,6 +300,17 @@ mod tests {
             RELAXCAT_VERSION_PATCH.to_string(),
             env!("CARGO_PKG_VERSION_PATCH")
         );
+    }
+
+    #[test]
+    fn entry_names_the_enclosing_function() {
+        fn relaxcat_example() -> relaxcat_status {
+            entry!({ Err(Error::new(crate::ErrorKind::InvalidShape, "k is 0")) })
+        }
+        assert_eq!(relaxcat_example(), RELAXCAT_ERROR_INVALID_SHAPE);
+        // SAFETY: the pointer is the thread's NUL-terminated message.
+        let message = unsafe { std::ffi::CStr::from_ptr(relaxcat_last_error_message()) };
+        assert_eq!(message.to_str().unwrap(), "relaxcat_example: k is 0");
     }
 
     #[test]

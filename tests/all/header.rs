@@ -1,7 +1,10 @@
 //! The committed C header is exactly what the pinned cbindgen generates
-//! from the source, and it compiles cleanly as C99 and C++.
+//! from the source, and it compiles cleanly as C99 and C++; the `f64` C
+//! functions are exactly the twins generated from their `f32` sources.
 //!
 //! ```text
+//! src/ffi/<module>/exports_f32.rs -> twin (f32 -> f64, floats -> doubles)
+//!   twin == src/ffi/<module>/exports_f64.rs  (RELAXCAT_BLESS=1 rewrites it)
 //! cbindgen (=version in Cargo.toml) + cbindgen.toml + src/ffi/ -> header
 //! header == include/relaxcat.h  (RELAXCAT_BLESS=1 rewrites it instead)
 //! cc -std=c99 / c++ -std=c++11 -Wall -Wextra -Werror -pedantic on a TU
@@ -27,6 +30,49 @@ fn generate() -> String {
     let mut bytes = Vec::new();
     bindings.write(&mut bytes);
     String::from_utf8(bytes).expect("the header is UTF-8")
+}
+
+/// The modules of src/ffi whose C functions come in `f32` / `f64` pairs.
+const TWINNED: [&str; 5] = ["categorical", "dist", "grad", "oneshot", "rows"];
+
+/// The `f64` file generated from an `f32` one: its `//!` opening replaced by
+/// the banner, then every `f32` made `f64` and "floats" made "doubles" (the
+/// docs count elements in the C type's name).
+fn f64_twin(f32_source: &str) -> String {
+    let body: String = f32_source
+        .lines()
+        .skip_while(|line| line.starts_with("//!"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let banner = "//! GENERATED from exports_f32.rs by tests/all/header.rs: every `f32` made\n\
+                  //! `f64` and \"floats\" made \"doubles\". Do not edit; edit exports_f32.rs and\n\
+                  //! run `RELAXCAT_BLESS=1 cargo test --release --test all header::`.\n";
+    format!(
+        "{banner}{}",
+        body.replace("f32", "f64").replace("floats", "doubles")
+    )
+}
+
+#[test]
+fn f64_functions_are_the_twins_of_the_f32_ones() {
+    let bless = std::env::var_os("RELAXCAT_BLESS").is_some();
+    for module in TWINNED {
+        let dir = root().join("src/ffi").join(module);
+        let source =
+            std::fs::read_to_string(dir.join("exports_f32.rs")).expect("read exports_f32.rs");
+        let twin = f64_twin(&source);
+        let path = dir.join("exports_f64.rs");
+        if bless {
+            std::fs::write(&path, &twin).expect("write exports_f64.rs");
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == twin,
+            "src/ffi/{module}/exports_f64.rs is not the twin of exports_f32.rs; regenerate with: \
+             RELAXCAT_BLESS=1 cargo test --release --test all header::"
+        );
+    }
 }
 
 #[test]

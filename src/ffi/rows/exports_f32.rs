@@ -1,0 +1,113 @@
+//! The C functions of the row kernels (`relaxcat_logsumexp_f32`, softmax,
+//! log_softmax and gumbel), over `f32`: each a typed shim over a generic body
+//! in `src/ffi/rows.rs`. Their `f64` twins, `exports_f64.rs`, are generated
+//! from this file by tests/all/header.rs: edit this one, then run
+//! `RELAXCAT_BLESS=1 cargo test --release --test all header::`.
+
+use super::*;
+use crate::ffi::status::entry;
+
+/// `out[i] = ln sum_j exp(input[i * input_ld + j])` for `rows` rows of `k`
+/// values (`f32`). A row of all `-inf` gives `-inf`, any NaN gives NaN, a
+/// `+inf` (without NaN) gives `+inf`; values are not validated.
+///
+/// Sizes: `input` holds `(rows - 1) * input_ld + k` floats (none when
+/// `rows = 0`; NULL is then allowed), `input_ld >= k`, `k >= 1`; `out`
+/// holds `rows` floats. `ctx` is NULL (the caller's thread) or a context.
+/// Contiguous rows (`input_ld == k`) are read in place and are fastest;
+/// `input_ld > k` is copied to a temporary first. On error nothing is
+/// written.
+///
+/// # Safety
+/// Thread safety: safe from any thread; concurrent calls may share `ctx`
+/// and inputs. Ownership: all buffers are borrowed for the call only.
+/// Aliasing: `out` must not overlap `input` (RELAXCAT_ERROR_ALIASING).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_logsumexp_f32(
+    ctx: *const relaxcat_context,
+    rows: usize,
+    k: usize,
+    input: *const f32,
+    input_ld: usize,
+    out: *mut f32,
+) -> relaxcat_status {
+    entry! { unsafe logsumexp(ctx, rows, k, input, input_ld, out) }
+}
+
+/// `out` row `i` = `softmax(input row i)` for `rows` rows of `k` values
+/// (`f32`). A row whose maximum is not finite (all `-inf`, or holding
+/// `+inf` or NaN) gives NaN; values are not validated.
+///
+/// Sizes: `input` holds `(rows - 1) * input_ld + k` floats and `out`
+/// `(rows - 1) * out_ld + k` (none when `rows = 0`; NULL is then allowed),
+/// with `input_ld >= k`, `out_ld >= k`, `k >= 1`. Elements between rows
+/// (`j >= k`) are neither read nor written. `ctx` is NULL (the caller's
+/// thread) or a context. Contiguous rows are used in place and are fastest.
+/// On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread; concurrent calls may share `ctx`
+/// and inputs. Ownership: all buffers are borrowed for the call only.
+/// Aliasing: `out` may be exactly `input` with `out_ld == input_ld` (in
+/// place); any other overlap is RELAXCAT_ERROR_ALIASING.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_softmax_f32(
+    ctx: *const relaxcat_context,
+    rows: usize,
+    k: usize,
+    input: *const f32,
+    input_ld: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    entry! { unsafe map(softmax_rows, ctx, rows, k, input, input_ld, out, out_ld) }
+}
+
+/// `out` row `i` = `input row i - logsumexp(input row i)` for `rows` rows of
+/// `k` values (`f32`); non-finite maxima give NaN as in
+/// `relaxcat_softmax_f32`, and sizes, strides and errors are as there.
+///
+/// # Safety
+/// Thread safety: safe from any thread; concurrent calls may share `ctx`
+/// and inputs. Ownership: all buffers are borrowed for the call only.
+/// Aliasing: `out` may be exactly `input` with `out_ld == input_ld` (in
+/// place); any other overlap is RELAXCAT_ERROR_ALIASING.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_log_softmax_f32(
+    ctx: *const relaxcat_context,
+    rows: usize,
+    k: usize,
+    input: *const f32,
+    input_ld: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    entry! { unsafe map(log_softmax_rows, ctx, rows, k, input, input_ld, out, out_ld) }
+}
+
+/// Gumbel noise `g = -ln(-ln u)` (`f32`) for `rows` rows of `k` values, row
+/// `j` from stream index `offset + j` of `seed`: exactly the noise the
+/// samplers add to the logits for those stream rows, so
+/// `relaxcat_gumbel_f32(ctx, s, o, ...)` pairs with
+/// `relaxcat_dist_f32_rsample_rows(d, s, o, ...)`. Finite always.
+///
+/// Sizes: `out` holds `(rows - 1) * out_ld + k` floats (none when
+/// `rows = 0`; NULL is then allowed), `out_ld >= k`, `k >= 1`. `ctx` is
+/// NULL (the caller's thread) or a context; results do not depend on it.
+/// On error nothing is written.
+///
+/// # Safety
+/// Thread safety: safe from any thread. Ownership: `out` is borrowed for
+/// the call only. Aliasing: nothing else is read.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn relaxcat_gumbel_f32(
+    ctx: *const relaxcat_context,
+    seed: u64,
+    offset: u64,
+    rows: usize,
+    k: usize,
+    out: *mut f32,
+    out_ld: usize,
+) -> relaxcat_status {
+    entry! { unsafe gumbel(ctx, seed, offset, rows, k, out, out_ld) }
+}
