@@ -46,7 +46,10 @@
 pub mod categorical;
 mod dist;
 mod error;
-mod ffi;
+/// The C ABI's items as Rust declarations (for Rust code that calls the C
+/// functions, such as the fuzz crate); not part of the Rust API.
+#[doc(hidden)]
+pub mod ffi;
 mod grad;
 mod hard_index;
 mod kernels;

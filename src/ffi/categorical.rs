@@ -151,5 +151,5 @@ unsafe fn hard_index_rows<H: DistHandle>(
     dist.rsample_hard_index_rows_into(Stream::new(seed, offset), rows, out)
 }
 
-mod exports_f32;
-mod exports_f64;
+pub(super) mod exports_f32;
+pub(super) mod exports_f64;

@@ -491,5 +491,5 @@ fn param_code(param: Param) -> relaxcat_param {
     }
 }
 
-mod exports_f32;
-mod exports_f64;
+pub(super) mod exports_f32;
+pub(super) mod exports_f64;

@@ -404,5 +404,5 @@ pub(super) unsafe fn draw_with_log_rows<H: DistHandle>(
     Ok(())
 }
 
-mod exports_f32;
-mod exports_f64;
+pub(super) mod exports_f32;
+pub(super) mod exports_f64;

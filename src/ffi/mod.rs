@@ -45,3 +45,23 @@ mod grad;
 mod oneshot;
 mod rows;
 mod status;
+
+// Every item of the C ABI, once, under `relaxcat::ffi`: Rust code that calls
+// the C functions (the fuzz crate, tests/all) uses these declarations rather
+// than writing its own. Hidden from the Rust API's docs; C is their interface.
+pub use categorical::exports_f32::*;
+pub use categorical::exports_f64::*;
+pub use categorical::*;
+pub use context::*;
+pub use dist::exports_f32::*;
+pub use dist::exports_f64::*;
+pub use dist::*;
+pub use generator::*;
+pub use grad::exports_f32::*;
+pub use grad::exports_f64::*;
+pub use oneshot::exports_f32::*;
+pub use oneshot::exports_f64::*;
+pub use oneshot::*;
+pub use rows::exports_f32::*;
+pub use rows::exports_f64::*;
+pub use status::*;

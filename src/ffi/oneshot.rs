@@ -441,5 +441,5 @@ unsafe fn density_vjp<P: ParamsStruct>(
     }
 }
 
-mod exports_f32;
-mod exports_f64;
+pub(super) mod exports_f32;
+pub(super) mod exports_f64;

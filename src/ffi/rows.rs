@@ -97,5 +97,5 @@ unsafe fn gumbel<T: Float>(
     unsafe { out.fill(|out| gumbel_rows(&exec, Stream::new(seed, offset), k, out)) }
 }
 
-mod exports_f32;
-mod exports_f64;
+pub(super) mod exports_f32;
+pub(super) mod exports_f64;
