@@ -10,7 +10,7 @@ prints one row per kernel, dtype and thread count, one column per shape:
 
 Primitives (prim/*) and gradients (grad/*) get tables of their own. No
 peer figure is divided by: a ratio against PyTorch or JAX is valid only
-from one run on one machine, which bench/compare/run.sh makes.
+from one run on one machine, which benches/compare/run.sh makes.
 
 Usage: python3 scripts/bench_table.py [CRITERION_DIR]
   CRITERION_DIR defaults to $CARGO_TARGET_DIR/criterion or target/criterion.

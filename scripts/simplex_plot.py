@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Plots relaxcat samples of 3 categories on the simplex at several temperatures.
 
-    bench/compare/.venv/bin/python scripts/simplex_plot.py [--out docs/img/simplex.png]
+    benches/compare/.venv/bin/python scripts/simplex_plot.py [--out docs/img/simplex.png]
 
-Needs NumPy and matplotlib: the venv of bench/compare (bench/compare/run.sh
+Needs NumPy and matplotlib: the venv of benches/compare (benches/compare/run.sh
 --quick creates it) has both. Builds nothing: run `cargo build --release`
 first (or pass --lib). The samples come from relaxcat's C ABI
-(relaxcat_dist_f32_rsample, via bench/compare/relaxcat_np.py), a few
+(relaxcat_dist_f32_rsample, via benches/compare/relaxcat_np.py), a few
 thousand per temperature for one fixed logits row, drawn as points in the
 triangle by barycentric projection: corner i is the one-hot vector e_i, and
 a point's distance from the opposite side is its component y_i.
@@ -17,13 +17,13 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "bench", "compare"))
+sys.path.insert(0, os.path.join(ROOT, "benches", "compare"))
 
 try:
     import matplotlib
     import numpy as np
 except ImportError as e:
-    sys.exit(f"simplex_plot.py needs NumPy and matplotlib ({e}); run it with bench/compare/.venv/bin/python")
+    sys.exit(f"simplex_plot.py needs NumPy and matplotlib ({e}); run it with benches/compare/.venv/bin/python")
 
 import relaxcat_np  # noqa: E402
 

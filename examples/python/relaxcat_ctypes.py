@@ -104,7 +104,7 @@ def load(path):
                 f"relaxcat_dist_{t}_log_prob": (status_t, [opaque, size_t, p, size_t, p]),
                 f"relaxcat_dist_{t}_log_prob_x": (status_t, [opaque, size_t, p, size_t, p]),
                 f"relaxcat_softmax_{t}": (status_t, [opaque, size_t, size_t, p, size_t, p, size_t]),
-                # Also declared for other clients (bench/compare, examples/sharding):
+                # Also declared for other clients (benches/compare, examples/sharding):
                 # row kernels, stateless samplers, the fused forward passes and
                 # the backward passes.
                 f"relaxcat_logsumexp_{t}": (status_t, [opaque, size_t, size_t, p, size_t, p]),

@@ -1,6 +1,8 @@
 //! The row kernels, each written once over [`Vector`](crate::simd::Vector).
 //!
-//! A kernel here works on one row (or a run of rows) and never allocates;
+//! A kernel here works on one row (or a run of rows). It allocates nothing
+//! but a per-task scratch row block, bounded by `8 K` elements and made once
+//! per task (`batch::DensityRows`, `grad_batch`'s derived rows);
 //! [`crate::par`] splits the rows between threads and
 //! [`crate::simd::dispatch`] picks the backend, entered through
 //! [`compiled::Compiled`] so that each kernel is compiled once, here. Rows

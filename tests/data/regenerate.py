@@ -37,7 +37,7 @@ Usage (needs numpy; torch for the torch file):
     python3 tests/data/regenerate.py --compare        # + diff vs committed
     python3 tests/data/regenerate.py --only lucid     # no torch needed
 
-The benchmark venv (bench/compare/.venv) has torch 2.15.0 and numpy.
+The benchmark venv (benches/compare/.venv) has torch 2.15.0 and numpy.
 """
 
 import argparse

@@ -2,7 +2,7 @@
 """What the Python package adds per call, at 1x8 (where the kernels cost
 almost nothing): medians of many calls, in microseconds, one thread.
 
-    python bench/compare/python_overhead.py [path/to/librelaxcat.so]
+    python benches/compare/python_overhead.py [path/to/librelaxcat.so]
 
 Lines: the bare C one-shot call through ctypes (the floor), the NumPy
 function, the torch entry point (``relaxcat.torch``'s eager path), the

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # relaxcat against PyTorch and JAX (not part of CI).
 #
-#   bench/compare/run.sh            full run: writes bench/compare/results.{csv,png,json}
+#   benches/compare/run.sh            full run: writes benches/compare/results.{csv,png,json}
 #                                   and results_ratios.md (a few minutes after the install)
-#   bench/compare/run.sh --quick    small shapes, few repeats (output under /tmp)
-#   bench/compare/run.sh --help     the other options (threads, --no-compile, ...)
+#   benches/compare/run.sh --quick    small shapes, few repeats (output under /tmp)
+#   benches/compare/run.sh --help     the other options (threads, --no-compile, ...)
 #
-# Builds the release library, creates bench/compare/.venv (gitignored) and
+# Builds the release library, creates benches/compare/.venv (gitignored) and
 # installs requirements.txt into it once (torch's Linux wheel pulls several
 # GB of CUDA packages; they are unused). If some package cannot be installed,
 # the rest is installed and compare.py skips the systems it cannot import.

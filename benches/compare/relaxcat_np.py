@@ -6,7 +6,7 @@ reads and writes the caller's NumPy buffers in place. Arrays must be
 C-contiguous float32 (or float64 with t="f64"); the leading dimension
 passed is K.
 
-Used by bench/compare/compare.py, scripts/simplex_plot.py and
+Used by benches/compare/compare.py, scripts/simplex_plot.py and
 examples/sharding/.
 """
 

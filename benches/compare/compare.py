@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """relaxcat against PyTorch and JAX on the shapes of shared/baselines.md.
 
-Run through bench/compare/run.sh (it builds the library and the venv):
+Run through benches/compare/run.sh (it builds the library and the venv):
 
-    bench/compare/run.sh            # full run: results.csv, results.png, ratios.md
-    bench/compare/run.sh --quick    # small shapes, few repeats (or RELAXCAT_COMPARE_QUICK=1)
+    benches/compare/run.sh            # full run: results.csv, results.png, ratios.md
+    benches/compare/run.sh --quick    # small shapes, few repeats (or RELAXCAT_COMPARE_QUICK=1)
 
 One run measures every system with the same thread count (--threads,
 default 2): relaxcat through a context of that many threads,
@@ -17,7 +17,7 @@ timing is the median of repeated calls after warm-up calls (torch.compile
 and JAX jit compile during warm-up); ns/element divides it by B x K.
 
 relaxcat is called through the C ABI with ctypes on NumPy buffers'
-pointers (bench/compare/relaxcat_np.py over examples/python/
+pointers (benches/compare/relaxcat_np.py over examples/python/
 relaxcat_ctypes.py): no copies. relaxcat writes into buffers allocated once;
 the peers allocate their outputs, as their APIs do.
 
@@ -70,7 +70,7 @@ def parse_args():
     p.add_argument("--threads", type=int, default=int(os.environ.get("RELAXCAT_COMPARE_THREADS", "2")))
     p.add_argument("--min-time", type=float, default=None, help="seconds of timed calls per measurement")
     p.add_argument("--no-compile", action="store_true", help="skip torch.compile (slow to compile)")
-    p.add_argument("--out", default=None, help="output prefix (default bench/compare/results, quick: /tmp/...)")
+    p.add_argument("--out", default=None, help="output prefix (default benches/compare/results, quick: /tmp/...)")
     p.add_argument("--lib", default=None, help="librelaxcat.so (default target/release of this checkout)")
     p.add_argument("--categorical", choices=["run", "skip", "only"], default="run",
                    help="the categorical-sampling section (token indices at vocabulary scale)")
@@ -643,7 +643,7 @@ def worker(args):
 # relaxcat_categorical_sample_f32 through ctypes, against torch's
 # exponential race and multinomial, torch.compile of the Gumbel-max
 # expression, and jax.random.categorical under jit. Rows in
-# bench/compare/results_categorical.{csv,md} (or the --out prefix).
+# benches/compare/results_categorical.{csv,md} (or the --out prefix).
 
 CATEGORICAL_FULL_SHAPES = [(16, 128000), (256, 32000), (1, 262144)]
 CATEGORICAL_QUICK_SHAPES = [(2, 128000), (16, 32000), (1, 262144)]
