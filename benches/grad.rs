@@ -5,10 +5,10 @@
 //! so criterion prints elements/s (ns/element = 1e9 / that):
 //!
 //! ```text
-//! rsample_fwd          rsample_into                        (forward alone)
-//! rsample_fwd_log      rsample_with_log_into: y and x = ln y (fused forward)
+//! rsample_fwd          draw(Draw::Soft)                    (forward alone)
+//! rsample_fwd_log      draw(Draw::SoftWithLog): y and x = ln y (fused)
 //! rsample_bwd          rsample_backward(Both), lbar and tbar (backward alone)
-//! rsample_fwdbwd       rsample_with_log_into + rsample_backward(Both)
+//! rsample_fwdbwd       draw(Draw::SoftWithLog) + rsample_backward(Both)
 //! log_prob_fwd         log_prob_into                       (forward alone)
 //! log_prob_fwdbwd      log_prob_backward: log_prob, lbar, tbar in one pass
 //! log_prob_fwdbwd_v    the same plus the value gradient
@@ -26,6 +26,7 @@
 //! ```
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use relaxcat::{Draw, Noise};
 use relaxcat::{Exec, Generator, LogProbGrads, ParamGrads, RelaxedOneHotCategorical, SampleForm};
 use std::hint::black_box;
 use std::time::Duration;
@@ -85,16 +86,31 @@ fn bench_grad(c: &mut Criterion) {
             let mut rng = Generator::new(7);
 
             group.bench_function(id("rsample_fwd"), |b| {
-                b.iter(|| dist.rsample_into(&mut rng, 1, black_box(&mut y)).unwrap())
-            });
-            group.bench_function(id("rsample_fwd_log"), |b| {
                 b.iter(|| {
-                    dist.rsample_with_log_into(&mut rng, 1, black_box(&mut y), black_box(&mut x))
+                    dist.draw(Noise::Generator(&mut rng, 1), Draw::Soft(black_box(&mut y)))
                         .unwrap()
                 })
             });
-            dist.rsample_with_log_into(&mut rng, 1, &mut y, &mut x)
-                .unwrap();
+            group.bench_function(id("rsample_fwd_log"), |b| {
+                b.iter(|| {
+                    dist.draw(
+                        Noise::Generator(&mut rng, 1),
+                        Draw::SoftWithLog {
+                            soft: black_box(&mut y),
+                            log: black_box(&mut x),
+                        },
+                    )
+                    .unwrap()
+                })
+            });
+            dist.draw(
+                Noise::Generator(&mut rng, 1),
+                Draw::SoftWithLog {
+                    soft: &mut y,
+                    log: &mut x,
+                },
+            )
+            .unwrap();
             group.bench_function(id("rsample_bwd"), |b| {
                 b.iter(|| {
                     let grads = ParamGrads {
@@ -108,8 +124,14 @@ fn bench_grad(c: &mut Criterion) {
             });
             group.bench_function(id("rsample_fwdbwd"), |b| {
                 b.iter(|| {
-                    dist.rsample_with_log_into(&mut rng, 1, &mut y, &mut x)
-                        .unwrap();
+                    dist.draw(
+                        Noise::Generator(&mut rng, 1),
+                        Draw::SoftWithLog {
+                            soft: &mut y,
+                            log: &mut x,
+                        },
+                    )
+                    .unwrap();
                     let grads = ParamGrads {
                         logits: Some(&mut gl),
                         temperature: Some(&mut gt),
@@ -120,7 +142,8 @@ fn bench_grad(c: &mut Criterion) {
                 })
             });
 
-            dist.rsample_into(&mut rng, 1, &mut y).unwrap();
+            dist.draw(Noise::Generator(&mut rng, 1), Draw::Soft(&mut y))
+                .unwrap();
             group.bench_function(id("log_prob_fwd"), |b| {
                 b.iter(|| dist.log_prob_into(&y, black_box(&mut lp)).unwrap())
             });

@@ -23,6 +23,7 @@ use criterion::{
 };
 use relaxcat::testing::{self, MathFn};
 use relaxcat::{Backend, Exec, Float, Generator, RelaxedOneHotCategorical, Stream};
+use relaxcat::{Draw, Noise};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -235,10 +236,20 @@ impl<T: BenchFloat> Setup<T> {
         generator.set_position(0);
         let out = &mut self.out;
         match (kernel, &self.dist) {
-            (Kernel::Rsample, Some(d)) => d.rsample_into(generator, 1, out).unwrap(),
-            (Kernel::RsampleLog, Some(d)) => d.rsample_log_into(generator, 1, out).unwrap(),
+            (Kernel::Rsample, Some(d)) => d
+                .draw(Noise::Generator(generator, 1), Draw::Soft(out))
+                .unwrap(),
+            (Kernel::RsampleLog, Some(d)) => d
+                .draw(Noise::Generator(generator, 1), Draw::Log(out))
+                .unwrap(),
             (Kernel::RsampleHard, Some(d)) => d
-                .rsample_hard_into(generator, 1, &mut self.hard, out)
+                .draw(
+                    Noise::Generator(generator, 1),
+                    Draw::Hard {
+                        hard: &mut self.hard,
+                        soft: out,
+                    },
+                )
                 .unwrap(),
             (Kernel::LogProb | Kernel::LogProbNoValidate, Some(d)) => {
                 d.log_prob_into(black_box(&self.values), out).unwrap()
@@ -364,14 +375,14 @@ const VOCAB_SHAPES: [(usize, usize); 3] = [(16, 128_000), (256, 32_000), (1, 262
 
 /// What a categorical bench draws.
 #[derive(Clone, Copy)]
-enum Draw {
+enum Route {
     /// `relaxcat::categorical::sample_rows` at T = 1, every category.
     Plain,
     /// The same with `top_k = 50`.
     TopK,
     /// The same with the log-probabilities of the drawn indices.
     LogProb,
-    /// `rsample_hard_index_rows_into` of a distribution at t = 0.5.
+    /// `draw(.., Draw::Index(..))` of a distribution at t = 0.5.
     HardIndex,
 }
 
@@ -381,11 +392,11 @@ enum Draw {
 fn categorical(c: &mut Criterion) {
     use relaxcat::categorical::{CategoricalParams, sample_rows};
     let execs = execs();
-    for (name, draw) in [
-        ("categorical", Draw::Plain),
-        ("categorical_top_k50", Draw::TopK),
-        ("categorical_log_prob", Draw::LogProb),
-        ("rsample_hard_index", Draw::HardIndex),
+    for (name, route) in [
+        ("categorical", Route::Plain),
+        ("categorical_top_k50", Route::TopK),
+        ("categorical_log_prob", Route::LogProb),
+        ("rsample_hard_index", Route::HardIndex),
     ] {
         let mut group = c.benchmark_group(name);
         configure(&mut group);
@@ -404,25 +415,25 @@ fn categorical(c: &mut Criterion) {
                     });
                     let t = [1.0f32];
                     let dist =
-                        matches!(draw, Draw::HardIndex).then(|| dist::<f32>(exec, l, k, true));
+                        matches!(route, Route::HardIndex).then(|| dist::<f32>(exec, l, k, true));
                     b.iter(|| {
                         let stream = Stream::new(SEED, 0);
                         let p = CategoricalParams::new(k, black_box(&l[..]), &t);
-                        match (draw, &dist) {
-                            (Draw::Plain, _) => {
+                        match (route, &dist) {
+                            (Route::Plain, _) => {
                                 sample_rows(exec, p, stream, 0..rows, out, None).unwrap()
                             }
-                            (Draw::TopK, _) => {
+                            (Route::TopK, _) => {
                                 sample_rows(exec, p.top_k(50), stream, 0..rows, out, None).unwrap()
                             }
-                            (Draw::LogProb, _) => {
+                            (Route::LogProb, _) => {
                                 sample_rows(exec, p, stream, 0..rows, out, Some(&mut lp[..]))
                                     .unwrap()
                             }
-                            (Draw::HardIndex, Some(d)) => d
-                                .rsample_hard_index_rows_into(stream, 0..rows, out)
+                            (Route::HardIndex, Some(d)) => d
+                                .draw(Noise::Rows(stream, 0..rows), Draw::Index(out))
                                 .unwrap(),
-                            (Draw::HardIndex, None) => unreachable!(),
+                            (Route::HardIndex, None) => unreachable!(),
                         }
                         black_box((&mut *out, &mut *lp));
                     });

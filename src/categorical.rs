@@ -26,7 +26,7 @@
 //! range. The noise is not that of the relaxed samplers; for the index of
 //! [`RelaxedOneHotCategorical::rsample_hard`](crate::RelaxedOneHotCategorical::rsample_hard)'s
 //! one-hot rows, see
-//! [`rsample_hard_index_rows_into`](crate::RelaxedOneHotCategorical::rsample_hard_index_rows_into).
+//! [`Draw::Index`](crate::Draw::Index).
 
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::categorical::{CategoricalPrep, CategoricalRows};

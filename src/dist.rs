@@ -22,7 +22,7 @@ use crate::kernels::density::ln_gamma_count;
 use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamInput, ParamRows};
 use crate::kernels::sample::SampleKind;
 use crate::par::{Exec, RowSplit, Slices, run_row_parts, run_rows};
-use crate::rng::{Generator, Stream, rows_per_block};
+use crate::rng::{Stream, rows_per_block};
 use crate::{Float, validate};
 use std::borrow::Cow;
 use std::ops::Range;
@@ -450,7 +450,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
         self
     }
 
-    fn sample_rows(
+    pub(crate) fn sample_rows(
         &self,
         kind: SampleKind,
         stream: Stream,
@@ -509,141 +509,6 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
             },
         );
         Ok(())
-    }
-
-    /// Rows of a `samples x B` draw: `samples * B` rows from the generator's
-    /// position, which then advances past them (only on success).
-    fn draw(
-        &self,
-        kind: SampleKind,
-        generator: &mut Generator,
-        samples: usize,
-        out: &mut [T],
-        hard: &mut [T],
-    ) -> Result<()> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        let stream = Stream::new(generator.seed(), generator.position());
-        self.sample_rows(kind, stream, 0..rows, out, hard)?;
-        generator.take(rows as u64);
-        Ok(())
-    }
-
-    fn alloc(&self, samples: usize) -> Result<Vec<T>> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        Ok(vec![
-            T::ZERO;
-            checked_product("sample rows x K", rows, self.k)?
-        ])
-    }
-
-    /// Writes `samples x B` relaxed samples (`out`: `samples * B * K`), row
-    /// `i` from parameter row `i % B`, drawing from `generator`.
-    pub fn rsample_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        out: &mut [T],
-    ) -> Result<()> {
-        self.draw(SampleKind::Soft, generator, samples, out, &mut [])
-    }
-
-    /// [`rsample_into`](Self::rsample_into) into a new `Vec`.
-    pub fn rsample(&self, generator: &mut Generator, samples: usize) -> Result<Vec<T>> {
-        let mut out = self.alloc(samples)?;
-        self.rsample_into(generator, samples, &mut out)?;
-        Ok(out)
-    }
-
-    /// Rows `rows` of the sample sequence of `stream`: sample row `j` uses
-    /// parameter row `j % B` and stream index `stream.offset + j`. Equal,
-    /// bit for bit, to the same rows of any larger call.
-    pub fn rsample_rows_into(
-        &self,
-        stream: Stream,
-        rows: Range<usize>,
-        out: &mut [T],
-    ) -> Result<()> {
-        self.sample_rows(SampleKind::Soft, stream, rows, out, &mut [])
-    }
-
-    /// A sample without gradient: in this crate, the same values as
-    /// [`rsample_into`](Self::rsample_into).
-    pub fn sample_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        out: &mut [T],
-    ) -> Result<()> {
-        self.rsample_into(generator, samples, out)
-    }
-
-    /// [`sample_into`](Self::sample_into) into a new `Vec`.
-    pub fn sample(&self, generator: &mut Generator, samples: usize) -> Result<Vec<T>> {
-        self.rsample(generator, samples)
-    }
-
-    /// Straight-through samples: `hard` gets the one-hot rows (first index
-    /// of the largest `y`), `soft` the relaxed samples they came from.
-    pub fn rsample_hard_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        hard: &mut [T],
-        soft: &mut [T],
-    ) -> Result<()> {
-        self.draw(SampleKind::Hard, generator, samples, soft, hard)
-    }
-
-    /// [`rsample_hard_into`](Self::rsample_hard_into) into new `Vec`s
-    /// `(hard, soft)`.
-    pub fn rsample_hard(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-    ) -> Result<(Vec<T>, Vec<T>)> {
-        let mut hard = self.alloc(samples)?;
-        let mut soft = self.alloc(samples)?;
-        self.rsample_hard_into(generator, samples, &mut hard, &mut soft)?;
-        Ok((hard, soft))
-    }
-
-    /// Rows `rows` of the straight-through sample sequence of `stream`.
-    pub fn rsample_hard_rows_into(
-        &self,
-        stream: Stream,
-        rows: Range<usize>,
-        hard: &mut [T],
-        soft: &mut [T],
-    ) -> Result<()> {
-        self.sample_rows(SampleKind::Hard, stream, rows, soft, hard)
-    }
-
-    /// Log-space samples `x = ln y`, finite wherever the category is not
-    /// masked even when `y` underflows (low temperatures).
-    pub fn rsample_log_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        out: &mut [T],
-    ) -> Result<()> {
-        self.draw(SampleKind::Log, generator, samples, out, &mut [])
-    }
-
-    /// [`rsample_log_into`](Self::rsample_log_into) into a new `Vec`.
-    pub fn rsample_log(&self, generator: &mut Generator, samples: usize) -> Result<Vec<T>> {
-        let mut out = self.alloc(samples)?;
-        self.rsample_log_into(generator, samples, &mut out)?;
-        Ok(out)
-    }
-
-    /// Rows `rows` of the log-space sample sequence of `stream`.
-    pub fn rsample_log_rows_into(
-        &self,
-        stream: Stream,
-        rows: Range<usize>,
-        out: &mut [T],
-    ) -> Result<()> {
-        self.sample_rows(SampleKind::Log, stream, rows, out, &mut [])
     }
 
     fn density(&self, log_space: bool, value: &[T], out: &mut [T]) -> Result<()> {

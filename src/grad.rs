@@ -41,7 +41,7 @@ use crate::kernels::grad_batch::{
 };
 use crate::par::{RowSplit, run_rows};
 use crate::par_reduce::{Grid, run_tiles};
-use crate::rng::{Generator, Stream, rows_per_block};
+use crate::rng::{Stream, rows_per_block};
 use crate::{Float, Param, RelaxedOneHotCategorical, validate};
 use std::ops::Range;
 
@@ -58,8 +58,8 @@ pub enum SampleForm<'a, T> {
     Soft(&'a [T]),
     /// The log-space sample `x = ln y`.
     Log(&'a [T]),
-    /// Both, as [`rsample_with_log_into`](RelaxedOneHotCategorical::rsample_with_log_into)
-    /// and [`rsample_hard_with_log_into`](RelaxedOneHotCategorical::rsample_hard_with_log_into)
+    /// Both, as [`Draw::SoftWithLog`](crate::Draw::SoftWithLog)
+    /// and [`Draw::HardWithLog`](crate::Draw::HardWithLog)
     /// write them.
     Both {
         /// `y`.
@@ -317,7 +317,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         Ok(())
     }
 
-    /// The backward pass of [`rsample_into`](Self::rsample_into): given the
+    /// The backward pass of [`Draw::Soft`](crate::Draw::Soft): given the
     /// sample (`S x B` rows) and the upstream gradient `grad_soft` w.r.t. `y`
     /// (same shape), writes the gradients w.r.t. the logits (summed over
     /// the `S` sample rows of each batch row) and the temperature.
@@ -338,7 +338,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
     }
 
     /// The straight-through backward pass of
-    /// [`rsample_hard_into`](Self::rsample_hard_into): the gradient w.r.t.
+    /// [`Draw::Hard`](crate::Draw::Hard): the gradient w.r.t.
     /// the one-hot sample flows through the soft sample it came from
     /// (`hard = y + stop_gradient(onehot - y)`), so this is
     /// [`rsample_backward`](Self::rsample_backward) on the soft sample.
@@ -351,7 +351,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         self.rsample_vjp(false, soft, grad_hard, grads)
     }
 
-    /// The backward pass of [`rsample_log_into`](Self::rsample_log_into):
+    /// The backward pass of [`Draw::Log`](crate::Draw::Log):
     /// the upstream gradient `grad_log` is w.r.t. `x = ln y`.
     ///
     /// ```text
@@ -371,93 +371,8 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         self.rsample_vjp(true, sample, grad_log, grads)
     }
 
-    /// The fused forward pass for gradients: relaxed samples `y` into
-    /// `soft` and their log-space form `x = ln y` into `log` (both
-    /// `samples * B * K`) from one draw, bit for bit what
-    /// [`rsample_into`](Self::rsample_into) and
-    /// [`rsample_log_into`](Self::rsample_log_into) give for the same
-    /// stream rows. Pass both to a backward pass as [`SampleForm::Both`].
-    pub fn rsample_with_log_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        soft: &mut [T],
-        log: &mut [T],
-    ) -> Result<()> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        let stream = Stream::new(generator.seed(), generator.position());
-        self.rsample_with_log_rows_into(stream, 0..rows, soft, log)?;
-        generator.take(rows as u64);
-        Ok(())
-    }
-
-    /// [`rsample_with_log_into`](Self::rsample_with_log_into) into new
-    /// `Vec`s `(soft, log)`.
-    pub fn rsample_with_log(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-    ) -> Result<(Vec<T>, Vec<T>)> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        let len = checked_product("sample rows x K", rows, self.k)?;
-        let (mut soft, mut log) = (vec![T::ZERO; len], vec![T::ZERO; len]);
-        self.rsample_with_log_into(generator, samples, &mut soft, &mut log)?;
-        Ok((soft, log))
-    }
-
-    /// Rows `rows` of the sample sequence of `stream` as both `y` and
-    /// `x = ln y` (see [`rsample_rows_into`](Self::rsample_rows_into)).
-    pub fn rsample_with_log_rows_into(
-        &self,
-        stream: Stream,
-        rows: Range<usize>,
-        soft: &mut [T],
-        log: &mut [T],
-    ) -> Result<()> {
-        self.with_log_rows(stream, rows, &mut [], soft, log)
-    }
-
-    /// The fused forward pass of the straight-through sampler: one-hot rows
-    /// into `hard`, the soft samples they came from into `soft` and their
-    /// log-space form into `log`, bit for bit what
-    /// [`rsample_hard_into`](Self::rsample_hard_into) and
-    /// [`rsample_log_into`](Self::rsample_log_into) give. Pass `soft` and
-    /// `log` to [`rsample_hard_backward`](Self::rsample_hard_backward) as
-    /// [`SampleForm::Both`].
-    pub fn rsample_hard_with_log_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        hard: &mut [T],
-        soft: &mut [T],
-        log: &mut [T],
-    ) -> Result<()> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        let stream = Stream::new(generator.seed(), generator.position());
-        self.rsample_hard_with_log_rows_into(stream, 0..rows, hard, soft, log)?;
-        generator.take(rows as u64);
-        Ok(())
-    }
-
-    /// Rows `rows` of the straight-through sample sequence of `stream`, with
-    /// the soft and log-space samples (see
-    /// [`rsample_hard_with_log_into`](Self::rsample_hard_with_log_into)).
-    pub fn rsample_hard_with_log_rows_into(
-        &self,
-        stream: Stream,
-        rows: Range<usize>,
-        hard: &mut [T],
-        soft: &mut [T],
-        log: &mut [T],
-    ) -> Result<()> {
-        if hard.len() != soft.len() {
-            return Err(Error::length("hard output", hard.len(), soft.len()));
-        }
-        self.with_log_rows(stream, rows, hard, soft, log)
-    }
-
     /// The fused sampler; `hard` empty for no one-hot rows.
-    fn with_log_rows(
+    pub(crate) fn with_log_rows(
         &self,
         stream: Stream,
         rows: Range<usize>,

@@ -8,19 +8,19 @@
 
 use crate::Float;
 use crate::dist::RelaxedOneHotCategorical;
-use crate::error::{Error, Result, checked_product};
+use crate::error::{Error, Result};
 use crate::kernels::hard_index::HardIndexRows;
 use crate::par::{RowSplit, run_rows};
-use crate::rng::{Generator, Stream, rows_per_block};
+use crate::rng::{Stream, rows_per_block};
 use std::ops::Range;
 
 impl<T: Float> RelaxedOneHotCategorical<'_, T> {
     /// Rows `rows` of the straight-through sample sequence of `stream` as
     /// indices (`out`: `rows.len()` values in `0..K`): `out[i]` is the
     /// position of the 1 in row `i` of
-    /// [`rsample_hard_rows_into`](Self::rsample_hard_rows_into) for the
+    /// [`Draw::Hard`](crate::Draw::Hard) for the
     /// same stream and rows, bit for bit, ties included.
-    pub fn rsample_hard_index_rows_into(
+    pub(crate) fn hard_index_rows(
         &self,
         stream: Stream,
         rows: Range<usize>,
@@ -56,36 +56,5 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             )
         });
         Ok(())
-    }
-
-    /// `samples x B` straight-through indices drawn from `generator` (the
-    /// positions of the ones of
-    /// [`rsample_hard_into`](Self::rsample_hard_into) with the generator at
-    /// the same position), which then advances by `samples * B` rows (only
-    /// on success).
-    pub fn rsample_hard_index_into(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-        out: &mut [i64],
-    ) -> Result<()> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        let stream = Stream::new(generator.seed(), generator.position());
-        self.rsample_hard_index_rows_into(stream, 0..rows, out)?;
-        generator.take(rows as u64);
-        Ok(())
-    }
-
-    /// [`rsample_hard_index_into`](Self::rsample_hard_index_into) into a
-    /// new `Vec`.
-    pub fn rsample_hard_index(
-        &self,
-        generator: &mut Generator,
-        samples: usize,
-    ) -> Result<Vec<i64>> {
-        let rows = checked_product("samples x batch rows", samples, self.batch_rows)?;
-        let mut out = vec![0i64; rows];
-        self.rsample_hard_index_into(generator, samples, &mut out)?;
-        Ok(out)
     }
 }

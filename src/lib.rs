@@ -16,7 +16,7 @@
 //! scores `N` value rows (`N` a multiple of `B`) the same way.
 //!
 //! ```
-//! use relaxcat::{Generator, RelaxedOneHotCategorical, Stream};
+//! use relaxcat::{Draw, Generator, Noise, RelaxedOneHotCategorical, Stream};
 //!
 //! let logits = [0.5f32, 1.5, -0.3, 0.0, 2.0, 0.1, 0.1, f32::NEG_INFINITY];
 //! let dist = RelaxedOneHotCategorical::from_logits(&[0.5], &logits, 4)?;
@@ -32,7 +32,7 @@
 //! // Samples are a pure function of (seed, row): rows 2..5 alone are the
 //! // same bits as rows 2..5 of the whole call.
 //! let mut part = vec![0.0f32; 3 * 4];
-//! dist.rsample_rows_into(Stream::new(7, 0), 2..5, &mut part)?;
+//! dist.draw(Noise::Rows(Stream::new(7, 0), 2..5), Draw::Soft(&mut part))?;
 //! assert_eq!(part, y[2 * 4..5 * 4]);
 //! # Ok::<(), relaxcat::Error>(())
 //! ```
@@ -45,6 +45,7 @@
 
 pub mod categorical;
 mod dist;
+mod draw;
 mod error;
 /// The C ABI's items as Rust declarations (for Rust code that calls the C
 /// functions, such as the fuzz crate); not part of the Rust API.
@@ -65,6 +66,7 @@ mod validate;
 pub mod testing;
 
 pub use dist::{Builder, Param, RelaxedOneHotCategorical};
+pub use draw::{Draw, Noise};
 pub use error::{Error, ErrorKind, Result};
 pub use grad::{LogProbGrads, ParamGrads, ProbsGrad, SampleForm};
 pub use ops::{gumbel_rows, log_softmax_rows, logsumexp_rows, softmax_rows};

@@ -22,7 +22,7 @@ use crate::error::Result;
 use crate::grad::{LogProbGrads, ParamGrads, SampleForm};
 use crate::par::Exec;
 use crate::rng::Stream;
-use crate::{Float, RelaxedOneHotCategorical};
+use crate::{Draw, Float, Noise, RelaxedOneHotCategorical};
 use std::ops::Range;
 
 /// The parameter rows of a one-shot call.
@@ -93,7 +93,7 @@ impl<'a, T: Float> Params<'a, T> {
 /// Relaxed samples: rows `rows` of the stream's `S x B` sample rows (row
 /// `j` from parameter row `j % B`, stream index `stream.offset + j`) into
 /// `out` (`(rows.end - rows.start) x K`). See
-/// [`RelaxedOneHotCategorical::rsample_rows_into`].
+/// [`Draw::Soft`].
 pub fn rsample_rows<T: Float>(
     exec: &Exec,
     params: Params<'_, T>,
@@ -101,11 +101,13 @@ pub fn rsample_rows<T: Float>(
     rows: Range<usize>,
     out: &mut [T],
 ) -> Result<()> {
-    params.dist(exec)?.rsample_rows_into(stream, rows, out)
+    params
+        .dist(exec)?
+        .draw(Noise::Rows(stream, rows), Draw::Soft(out))
 }
 
 /// Straight-through samples: one-hot rows into `hard`, their soft samples
-/// into `soft`. See [`RelaxedOneHotCategorical::rsample_hard_rows_into`].
+/// into `soft`. See [`Draw::Hard`].
 pub fn rsample_hard_rows<T: Float>(
     exec: &Exec,
     params: Params<'_, T>,
@@ -116,12 +118,12 @@ pub fn rsample_hard_rows<T: Float>(
 ) -> Result<()> {
     params
         .dist(exec)?
-        .rsample_hard_rows_into(stream, rows, hard, soft)
+        .draw(Noise::Rows(stream, rows), Draw::Hard { hard, soft })
 }
 
 /// Straight-through samples as indices: the positions of the ones of
 /// [`rsample_hard_rows`]. See
-/// [`RelaxedOneHotCategorical::rsample_hard_index_rows_into`].
+/// [`Draw::Index`].
 pub fn rsample_hard_index_rows<T: Float>(
     exec: &Exec,
     params: Params<'_, T>,
@@ -131,11 +133,11 @@ pub fn rsample_hard_index_rows<T: Float>(
 ) -> Result<()> {
     params
         .dist(exec)?
-        .rsample_hard_index_rows_into(stream, rows, out)
+        .draw(Noise::Rows(stream, rows), Draw::Index(out))
 }
 
 /// Log-space samples `x = ln y`. See
-/// [`RelaxedOneHotCategorical::rsample_log_rows_into`].
+/// [`Draw::Log`].
 pub fn rsample_log_rows<T: Float>(
     exec: &Exec,
     params: Params<'_, T>,
@@ -143,12 +145,14 @@ pub fn rsample_log_rows<T: Float>(
     rows: Range<usize>,
     out: &mut [T],
 ) -> Result<()> {
-    params.dist(exec)?.rsample_log_rows_into(stream, rows, out)
+    params
+        .dist(exec)?
+        .draw(Noise::Rows(stream, rows), Draw::Log(out))
 }
 
 /// `y` and `x = ln y` from one draw, the forward pass that makes the
 /// backward pass free of transcendental functions. See
-/// [`RelaxedOneHotCategorical::rsample_with_log_rows_into`].
+/// [`Draw::SoftWithLog`].
 pub fn rsample_with_log_rows<T: Float>(
     exec: &Exec,
     params: Params<'_, T>,
@@ -159,7 +163,7 @@ pub fn rsample_with_log_rows<T: Float>(
 ) -> Result<()> {
     params
         .dist(exec)?
-        .rsample_with_log_rows_into(stream, rows, soft, log)
+        .draw(Noise::Rows(stream, rows), Draw::SoftWithLog { soft, log })
 }
 
 /// Log-densities of `N` value rows (`N` a multiple of `B`). See

@@ -20,10 +20,10 @@ use super::context::{exec_of, relaxcat_context};
 use super::dist::{DistHandle, RELAXCAT_DIST_NO_VALIDATE, relaxcat_dist_f32, relaxcat_dist_f64};
 use super::generator::relaxcat_generator;
 use super::status::relaxcat_status;
-use crate::Float;
 use crate::categorical::{CategoricalParams, sample_rows};
 use crate::error::{Error, ErrorKind, Result};
 use crate::rng::Stream;
+use crate::{Draw, Float, Noise};
 
 /// `top_k` for `relaxcat_categorical_sample_*` that restricts nothing
 /// (`SIZE_MAX`): every unmasked category can be drawn. Any `top_k` at least
@@ -127,7 +127,7 @@ unsafe fn hard_index<H: DistHandle>(
     // SAFETY: checked extent; exclusive per contract; written only on
     // success.
     let out = unsafe { out.slice_mut() };
-    dist.rsample_hard_index_into(&mut generator, samples, out)
+    dist.draw(Noise::Generator(&mut generator, samples), Draw::Index(out))
 }
 
 /// Straight-through indices of rows `[begin, end)` of a stream.
@@ -148,7 +148,10 @@ unsafe fn hard_index_rows<H: DistHandle>(
     // SAFETY: checked extent; exclusive per contract; written only on
     // success.
     let out = unsafe { out.slice_mut() };
-    dist.rsample_hard_index_rows_into(Stream::new(seed, offset), rows, out)
+    dist.draw(
+        Noise::Rows(Stream::new(seed, offset), rows),
+        Draw::Index(out),
+    )
 }
 
 pub(super) mod exports_f32;

@@ -18,14 +18,14 @@ use super::buffer::{Mat, Span, disjoint, handle, matrix, mul, out_param, row_ran
 use super::context::{exec_of, relaxcat_context};
 use super::generator::relaxcat_generator;
 use super::status::relaxcat_status;
-use crate::Float;
 use crate::dist::{Param, RelaxedOneHotCategorical};
+use crate::{Draw, Float, Noise};
 use std::borrow::Cow;
 
 /// The distribution a C handle holds: it owns copies of its parameters.
 pub(super) type Dist<T> = RelaxedOneHotCategorical<'static, T>;
 use crate::error::{Error, ErrorKind, Result};
-use crate::rng::{Generator, Stream};
+use crate::rng::Stream;
 use std::ops::Range;
 
 /// Which parameterisation a distribution was built from (see
@@ -323,8 +323,18 @@ unsafe fn parameter<H: DistHandle>(
 /// A method that writes a normalised parameter matrix.
 type ParameterFn<T> = fn(&Dist<T>, &mut [T]) -> Result<()>;
 
-/// A sampling method that draws from a generator into one output.
-type DrawFn<T> = fn(&Dist<T>, &mut Generator, usize, &mut [T]) -> Result<()>;
+/// A draw into one output, with the noise given (see [`draw_soft`]).
+pub(super) type DrawFn<T> = fn(&Dist<T>, Noise<'_>, &mut [T]) -> Result<()>;
+
+/// Relaxed samples, the draw of `rsample` and `sample`.
+pub(super) fn draw_soft<T: Float>(dist: &Dist<T>, noise: Noise<'_>, out: &mut [T]) -> Result<()> {
+    dist.draw(noise, Draw::Soft(out))
+}
+
+/// Log-space samples, the draw of `rsample_log`.
+pub(super) fn draw_log<T: Float>(dist: &Dist<T>, noise: Noise<'_>, out: &mut [T]) -> Result<()> {
+    dist.draw(noise, Draw::Log(out))
+}
 
 /// The `samples * B x K` output matrix of a draw.
 pub(super) fn draw_matrix<T>(
@@ -355,7 +365,7 @@ unsafe fn draw<H: DistHandle>(
     let out = draw_matrix(dist, samples, "out", out, out_ld)?;
     let mut generator = generator.lock();
     // SAFETY: checked extent; exclusive per contract.
-    unsafe { out.fill(|out| f(dist, &mut generator, samples, out)) }
+    unsafe { out.fill(|out| f(dist, Noise::Generator(&mut generator, samples), out)) }
 }
 
 /// Straight-through samples from `generator` into `hard` and `soft`.
@@ -383,13 +393,15 @@ unsafe fn draw_hard<H: DistHandle>(
     // succeeded, after which the outer one cannot fail.
     unsafe {
         hard.fill(|hard| {
-            soft.fill(|soft| dist.rsample_hard_into(&mut generator, samples, hard, soft))
+            soft.fill(|soft| {
+                dist.draw(
+                    Noise::Generator(&mut generator, samples),
+                    Draw::Hard { hard, soft },
+                )
+            })
         })
     }
 }
-
-/// A sampling method for a row range of a stream into one output.
-pub(super) type RowsFn<T> = fn(&Dist<T>, Stream, Range<usize>, &mut [T]) -> Result<()>;
 
 /// The `(end - begin) x K` output of a row-range sample.
 pub(super) fn rows_matrix<T>(
@@ -414,7 +426,7 @@ pub(super) fn rows_matrix<T>(
 /// Pointers live / addressing the documented extents.
 #[allow(clippy::too_many_arguments)]
 pub(super) unsafe fn draw_rows<H: DistHandle>(
-    f: RowsFn<H::T>,
+    f: DrawFn<H::T>,
     dist: *const H,
     seed: u64,
     offset: u64,
@@ -427,7 +439,7 @@ pub(super) unsafe fn draw_rows<H: DistHandle>(
     let rows = row_range(row_begin, row_end)?;
     let out = rows_matrix(dist, &rows, "out", out, out_ld)?;
     // SAFETY: checked extent; exclusive per contract.
-    unsafe { out.fill(|out| f(dist, Stream::new(seed, offset), rows, out)) }
+    unsafe { out.fill(|out| f(dist, Noise::Rows(Stream::new(seed, offset), rows), out)) }
 }
 
 /// Straight-through rows `[begin, end)` of a stream.
@@ -454,7 +466,9 @@ pub(super) unsafe fn draw_hard_rows<H: DistHandle>(
     let stream = Stream::new(seed, offset);
     // SAFETY: as in `draw_hard`.
     unsafe {
-        hard.fill(|hard| soft.fill(|soft| dist.rsample_hard_rows_into(stream, rows, hard, soft)))
+        hard.fill(|hard| {
+            soft.fill(|soft| dist.draw(Noise::Rows(stream, rows), Draw::Hard { hard, soft }))
+        })
     }
 }
 

@@ -23,7 +23,7 @@ use super::generator::relaxcat_generator;
 use super::status::relaxcat_status;
 use crate::error::{Error, ErrorKind, Result};
 use crate::rng::Stream;
-use crate::{Float, LogProbGrads, ParamGrads, ProbsGrad, SampleForm};
+use crate::{Draw, Float, LogProbGrads, Noise, ParamGrads, ProbsGrad, SampleForm};
 
 /// The caller's optional parameter-gradient buffers, unchecked.
 #[derive(Clone, Copy)]
@@ -345,14 +345,21 @@ unsafe fn draw_with_log<H: DistHandle>(
     let (mut soft, mut log, mut hard) =
         unsafe { (soft.dense(), log.dense(), hard.map(|m| m.dense())) };
     match hard.as_mut() {
-        Some(hard) => dist.rsample_hard_with_log_into(
-            &mut generator,
-            samples,
-            hard.buf(),
-            soft.buf(),
-            log.buf(),
+        Some(hard) => dist.draw(
+            Noise::Generator(&mut generator, samples),
+            Draw::HardWithLog {
+                hard: hard.buf(),
+                soft: soft.buf(),
+                log: log.buf(),
+            },
         )?,
-        None => dist.rsample_with_log_into(&mut generator, samples, soft.buf(), log.buf())?,
+        None => dist.draw(
+            Noise::Generator(&mut generator, samples),
+            Draw::SoftWithLog {
+                soft: soft.buf(),
+                log: log.buf(),
+            },
+        )?,
     }
     soft.commit();
     log.commit();
@@ -393,10 +400,21 @@ pub(super) unsafe fn draw_with_log_rows<H: DistHandle>(
     let (mut soft, mut log, mut hard) =
         unsafe { (soft.dense(), log.dense(), hard.map(|m| m.dense())) };
     match hard.as_mut() {
-        Some(hard) => {
-            dist.rsample_hard_with_log_rows_into(stream, rows, hard.buf(), soft.buf(), log.buf())?
-        }
-        None => dist.rsample_with_log_rows_into(stream, rows, soft.buf(), log.buf())?,
+        Some(hard) => dist.draw(
+            Noise::Rows(stream, rows),
+            Draw::HardWithLog {
+                hard: hard.buf(),
+                soft: soft.buf(),
+                log: log.buf(),
+            },
+        )?,
+        None => dist.draw(
+            Noise::Rows(stream, rows),
+            Draw::SoftWithLog {
+                soft: soft.buf(),
+                log: log.buf(),
+            },
+        )?,
     }
     soft.commit();
     log.commit();

@@ -18,8 +18,8 @@
 use super::buffer::{Span, disjoint, matrix, row_range};
 use super::context::relaxcat_context;
 use super::dist::{
-    DensityFn, Dist, DistHandle, Ownership, RawParams, RowsFn, build, density, draw_hard_rows,
-    draw_rows, relaxcat_dist_f32, relaxcat_dist_f64,
+    DensityFn, Dist, DistHandle, DrawFn, Ownership, RawParams, build, density, draw_hard_rows,
+    draw_log, draw_rows, draw_soft, relaxcat_dist_f32, relaxcat_dist_f64,
 };
 use super::grad::{
     DensityVjp, ParamPtrs, SampleVjp, density_backward, draw_with_log_rows, sample_backward,
@@ -225,7 +225,7 @@ fn grad_outs<T: Float>(dist: &Dist<T>, grads: GradPtrs<T>) -> Vec<Out<T>> {
 /// `relaxcat_rsample_rows_*`, `relaxcat_rsample_log_rows_*`.
 #[allow(clippy::too_many_arguments)]
 unsafe fn sample_rows<P: ParamsStruct>(
-    f: RowsFn<P::T>,
+    f: DrawFn<P::T>,
     ctx: *const relaxcat_context,
     params: *const P,
     seed: u64,

@@ -15,6 +15,7 @@
 //! Rust call.
 
 use crate::common::{Fl, sentinel};
+use relaxcat::{Draw, Noise};
 use relaxcat::{Error, ErrorKind, Exec, Generator, RelaxedOneHotCategorical};
 
 type Call<T> = Box<dyn Fn(&mut Generator, &mut [T]) -> Result<(), Error>>;
@@ -69,7 +70,7 @@ fn build_and_sample<T: Fl>(
     }
     let d = builder.build()?;
     let n = d.batch_rows() * k;
-    d.rsample_into(g, 1, &mut out[..n])
+    d.draw(Noise::Generator(g, 1), Draw::Soft(&mut out[..n]))
 }
 
 /// A valid distribution (`B = 2`, `K = 3`, t = 0.5).
@@ -145,19 +146,19 @@ fn matrix<T: Fl>() -> Vec<Entry<T>> {
                 "18446744073709551615 x 2",
                 "overflows",
             ],
-            |g, out| dist::<T>().rsample_into(g, usize::MAX, out),
+            |g, out| dist::<T>().draw(Noise::Generator(g, usize::MAX), Draw::Soft(out)),
         ),
         entry(
             "sizes whose product overflows (rows x K)",
             SizeOverflow,
             &["sample rows x K", "overflows"],
-            |g, out| dist::<T>().rsample_into(g, usize::MAX / 2, out),
+            |g, out| dist::<T>().draw(Noise::Generator(g, usize::MAX / 2), Draw::Soft(out)),
         ),
         entry(
             "output of the wrong length",
             InvalidShape,
             &["output", "5 elements", "expected 6"],
-            |g, out| dist::<T>().rsample_into(g, 1, &mut out[..5]),
+            |g, out| dist::<T>().draw(Noise::Generator(g, 1), Draw::Soft(&mut out[..5])),
         ),
         entry(
             "temperature 0",
@@ -427,7 +428,8 @@ fn bad_input_matrix_f64() {
 fn zero_sample_and_value_rows_are_not_errors() {
     let d = dist::<f64>();
     let mut g = Generator::new(1);
-    d.rsample_into(&mut g, 0, &mut []).unwrap();
+    d.draw(Noise::Generator(&mut g, 0), Draw::Soft(&mut []))
+        .unwrap();
     assert_eq!(g.position(), 0);
     assert!(d.log_prob(&[]).unwrap().is_empty());
     assert!(d.log_prob_x(&[]).unwrap().is_empty());

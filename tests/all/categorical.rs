@@ -19,6 +19,7 @@ use crate::common::*;
 use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 use relaxcat::categorical::{self, CategoricalParams};
+use relaxcat::{Draw, Noise};
 use relaxcat::{ErrorKind, Exec, Generator, RelaxedOneHotCategorical, Stream};
 
 // ---------------------------------------------------------------------------
@@ -906,10 +907,16 @@ fn hard_index_is_the_position_of_the_one_hot() {
                         let stream = Stream::new(11, 3);
                         let (mut hard, mut soft) =
                             (vec![T::of(0.0); n * k], vec![T::of(0.0); n * k]);
-                        d.rsample_hard_rows_into(stream, 0..n, &mut hard, &mut soft)
-                            .unwrap();
+                        d.draw(
+                            Noise::Rows(stream, 0..n),
+                            Draw::Hard {
+                                hard: &mut hard,
+                                soft: &mut soft,
+                            },
+                        )
+                        .unwrap();
                         let mut idx = vec![-1i64; n];
-                        d.rsample_hard_index_rows_into(stream, 0..n, &mut idx)
+                        d.draw(Noise::Rows(stream, 0..n), Draw::Index(&mut idx))
                             .unwrap();
                         for j in 0..n {
                             let row = &hard[j * k..(j + 1) * k];
@@ -928,7 +935,7 @@ fn hard_index_is_the_position_of_the_one_hot() {
                         }
                         // Sub-ranges and the generator form.
                         let mut part = vec![-1i64; n - 3];
-                        d.rsample_hard_index_rows_into(stream, 2..n - 1, &mut part)
+                        d.draw(Noise::Rows(stream, 2..n - 1), Draw::Index(&mut part))
                             .unwrap();
                         assert_eq!(part, idx[2..n - 1]);
                         let mut g = Generator::new(11);
@@ -978,7 +985,7 @@ fn hard_index_one_shot_is_the_handle() {
             .exec(exec)
             .build()
             .unwrap()
-            .rsample_hard_index_rows_into(Stream::new(8, 1), 0..n, &mut h)
+            .draw(Noise::Rows(Stream::new(8, 1), 0..n), Draw::Index(&mut h))
             .unwrap();
         assert_eq!(a, h, "{backend:?}");
     }
@@ -997,22 +1004,32 @@ fn hard_index_matches_the_fused_hard_sampler() {
         vec![0.0f32; n * k],
         vec![0.0f32; n * k],
     );
-    d.rsample_hard_with_log_rows_into(Stream::new(4, 9), 0..n, &mut h, &mut s, &mut x)
-        .unwrap();
+    d.draw(
+        Noise::Rows(Stream::new(4, 9), 0..n),
+        Draw::HardWithLog {
+            hard: &mut h,
+            soft: &mut s,
+            log: &mut x,
+        },
+    )
+    .unwrap();
     let mut idx = vec![0i64; n];
-    d.rsample_hard_index_rows_into(Stream::new(4, 9), 0..n, &mut idx)
+    d.draw(Noise::Rows(Stream::new(4, 9), 0..n), Draw::Index(&mut idx))
         .unwrap();
     for j in 0..n {
         assert_eq!(h[j * k + idx[j] as usize], 1.0);
     }
     let e = d
-        .rsample_hard_index_rows_into(Stream::new(4, 9), 0..n, &mut idx[..n - 1])
+        .draw(
+            Noise::Rows(Stream::new(4, 9), 0..n),
+            Draw::Index(&mut idx[..n - 1]),
+        )
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidShape);
     assert!(e.message().contains("index output"), "{}", e.message());
     let mut g = Generator::new(1);
     let e = d
-        .rsample_hard_index_into(&mut g, usize::MAX, &mut idx)
+        .draw(Noise::Generator(&mut g, usize::MAX), Draw::Index(&mut idx))
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::SizeOverflow);
     assert_eq!(g.position(), 0);

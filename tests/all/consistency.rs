@@ -14,6 +14,7 @@
 //! pinned at about twice the worst seen.
 
 use crate::common::{Fl, Inputs, assert_bits_eq, backends, cast, oracle, widen};
+use relaxcat::{Draw, Noise};
 use relaxcat::{Exec, Generator, Param, RelaxedOneHotCategorical, Stream};
 
 /// `|a - b| <= C eps scale` for the log-density identities (worst seen:
@@ -49,8 +50,10 @@ fn log_prob_identity<T: Fl>() {
                 let stream = Stream::new(17, 3);
                 let n = samples * b;
                 let (mut y, mut x) = (vec![T::of(0.0); n * k], vec![T::of(0.0); n * k]);
-                d.rsample_rows_into(stream, 0..n, &mut y).unwrap();
-                d.rsample_log_rows_into(stream, 0..n, &mut x).unwrap();
+                d.draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y))
+                    .unwrap();
+                d.draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x))
+                    .unwrap();
                 // ln y, rounded to T (rows with a zero keep x; they are skipped).
                 let ly: Vec<T> = y
                     .iter()
@@ -217,7 +220,7 @@ fn parameterisations_agree<T: Fl>() {
         let reference = &variants[0].1;
         let mut y0 = vec![T::of(0.0); samples * b * k];
         reference
-            .rsample_rows_into(stream, 0..samples * b, &mut y0)
+            .draw(Noise::Rows(stream, 0..samples * b), Draw::Soft(&mut y0))
             .unwrap();
         let lp0 = reference.log_prob(&y0).unwrap();
         for (name, d) in &variants {
@@ -238,7 +241,8 @@ fn parameterisations_agree<T: Fl>() {
                 assert!(ok, "{}", what(&format!("logits {a} vs {w}")));
             }
             let mut y = vec![T::of(0.0); samples * b * k];
-            d.rsample_rows_into(stream, 0..samples * b, &mut y).unwrap();
+            d.draw(Noise::Rows(stream, 0..samples * b), Draw::Soft(&mut y))
+                .unwrap();
             for (a, w) in y.iter().zip(&y0) {
                 // z = (l + g) / t moves by the logits' rounding (a few ulps
                 // of |l| + |g| <= ~30 here) divided by t.
@@ -347,7 +351,8 @@ fn per_row_temperature_applies_to_its_row() {
     let s = 20;
     let stream = Stream::new(77, 0);
     let mut y = vec![0.0; s * b * k];
-    full.rsample_rows_into(stream, 0..s * b, &mut y).unwrap();
+    full.draw(Noise::Rows(stream, 0..s * b), Draw::Soft(&mut y))
+        .unwrap();
     let lp = full.log_prob(&y).unwrap();
     for row in 0..b {
         let one = RelaxedOneHotCategorical::builder(k)
@@ -357,7 +362,8 @@ fn per_row_temperature_applies_to_its_row() {
             .unwrap();
         for i in (row..s * b).step_by(b) {
             let mut yi = vec![0.0; k];
-            one.rsample_rows_into(stream, i..i + 1, &mut yi).unwrap();
+            one.draw(Noise::Rows(stream, i..i + 1), Draw::Soft(&mut yi))
+                .unwrap();
             assert_bits_eq(&format!("row {i}"), &yi, &y[i * k..(i + 1) * k]);
             let lpi = one.log_prob(&yi).unwrap();
             assert_bits_eq(&format!("log_prob row {i}"), &lpi, &lp[i..i + 1]);

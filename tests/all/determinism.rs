@@ -11,6 +11,7 @@
 //!   the samples (rows laid out `S x B`), and it lands where it should.
 
 use crate::common::{Fl, Inputs, assert_bits_eq, backends, cast, oracle};
+use relaxcat::{Draw, Noise};
 use relaxcat::{
     Exec, Generator, RelaxedOneHotCategorical, Stream, gumbel_rows, log_softmax_rows,
     logsumexp_rows, softmax_rows,
@@ -49,7 +50,8 @@ fn everything<T: Fl>(
     let x = d.rsample_log(&mut g, samples).unwrap();
     let (hard, soft) = d.rsample_hard(&mut g, samples).unwrap();
     let mut rows_y = vec![T::of(0.0); rows * k];
-    d.rsample_rows_into(stream, 0..rows, &mut rows_y).unwrap();
+    d.draw(Noise::Rows(stream, 0..rows), Draw::Soft(&mut rows_y))
+        .unwrap();
     let lp = d.log_prob(&y).unwrap();
     let lpx = d.log_prob_x(&x).unwrap();
     let mut noise = vec![T::of(0.0); rows * k];
@@ -65,7 +67,7 @@ fn everything<T: Fl>(
         ("rsample_log", x),
         ("hard", hard),
         ("hard's soft", soft),
-        ("rsample_rows_into", rows_y),
+        ("draw(Noise::Rows)", rows_y),
         ("log_prob", lp),
         ("log_prob_x", lpx),
         ("gumbel_rows", noise),
@@ -151,24 +153,40 @@ fn rows_alone<T: Fl>() {
         let mut hard = vec![T::of(0.0); n * k];
         let mut soft = vec![T::of(0.0); n * k];
         let mut g = vec![T::of(0.0); n * k];
-        d.rsample_rows_into(stream, 0..n, &mut y).unwrap();
-        d.rsample_log_rows_into(stream, 0..n, &mut x).unwrap();
-        d.rsample_hard_rows_into(stream, 0..n, &mut hard, &mut soft)
+        d.draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y))
             .unwrap();
+        d.draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x))
+            .unwrap();
+        d.draw(
+            Noise::Rows(stream, 0..n),
+            Draw::Hard {
+                hard: &mut hard,
+                soft: &mut soft,
+            },
+        )
+        .unwrap();
         gumbel_rows(&exec, stream, k, &mut g).unwrap();
         for (a, e) in row_ranges(k, n) {
             let what = |s: &str| format!("{} K={k} B={b} rows {a}..{e} {s}", T::TYPE_NAME);
             let part = a * k..e * k;
             let m = (e - a) * k;
             let mut py = vec![T::of(0.0); m];
-            d.rsample_rows_into(stream, a..e, &mut py).unwrap();
+            d.draw(Noise::Rows(stream, a..e), Draw::Soft(&mut py))
+                .unwrap();
             assert_bits_eq(&what("soft"), &py, &y[part.clone()]);
             let mut px = vec![T::of(0.0); m];
-            d.rsample_log_rows_into(stream, a..e, &mut px).unwrap();
+            d.draw(Noise::Rows(stream, a..e), Draw::Log(&mut px))
+                .unwrap();
             assert_bits_eq(&what("log"), &px, &x[part.clone()]);
             let (mut ph, mut ps) = (vec![T::of(0.0); m], vec![T::of(0.0); m]);
-            d.rsample_hard_rows_into(stream, a..e, &mut ph, &mut ps)
-                .unwrap();
+            d.draw(
+                Noise::Rows(stream, a..e),
+                Draw::Hard {
+                    hard: &mut ph,
+                    soft: &mut ps,
+                },
+            )
+            .unwrap();
             assert_bits_eq(&what("hard"), &ph, &hard[part.clone()]);
             assert_bits_eq(&what("hard's soft"), &ps, &soft[part.clone()]);
             // Gumbel noise: rows a.. of a stream are rows 0.. of the stream
@@ -186,10 +204,9 @@ fn rows_alone<T: Fl>() {
                 // With one parameter row, shifting the stream offset is the
                 // same as asking for later rows.
                 let mut q = vec![T::of(0.0); m];
-                d.rsample_rows_into(
-                    Stream::new(stream.seed, stream.offset + a as u64),
-                    0..e - a,
-                    &mut q,
+                d.draw(
+                    Noise::Rows(Stream::new(stream.seed, stream.offset + a as u64), 0..e - a),
+                    Draw::Soft(&mut q),
                 )
                 .unwrap();
                 assert_bits_eq(&what("soft via offset"), &q, &y[part]);
@@ -211,7 +228,7 @@ fn rows_asked_alone_equal_the_slice_of_the_whole_f64() {
 /// Two successive `rsample` calls of S samples equal one call of 2S
 /// (`S x B` rows each, the second call's rows following the first's), for
 /// soft, log-space and hard samples; and the generator's draws equal
-/// `rsample_rows_into` on the stream `(seed, position)`.
+/// `draw(Noise::Rows(..))` on the stream `(seed, position)`.
 fn generator_advances<T: Fl>() {
     let (k, b, s) = (9, 3, 700);
     let d = dist::<T>(k, b, Exec::new());
@@ -228,8 +245,11 @@ fn generator_advances<T: Fl>() {
     assert_bits_eq("soft first half", &first, &both[..s * b * k]);
     assert_bits_eq("soft second half", &second, &both[s * b * k..]);
     let mut rows = vec![T::of(0.0); 2 * s * b * k];
-    d.rsample_rows_into(Stream::new(seed, 0), 0..2 * s * b, &mut rows)
-        .unwrap();
+    d.draw(
+        Noise::Rows(Stream::new(seed, 0), 0..2 * s * b),
+        Draw::Soft(&mut rows),
+    )
+    .unwrap();
     assert_bits_eq("generator vs stream", &both, &rows);
 
     // Log-space and hard, from a generator moved to a position.
@@ -246,8 +266,11 @@ fn generator_advances<T: Fl>() {
     assert_bits_eq("log first half", &x1, &x[..s * b * k]);
     assert_bits_eq("log second half", &x2, &x[s * b * k..]);
     let mut xr = vec![T::of(0.0); 2 * s * b * k];
-    d.rsample_log_rows_into(Stream::new(seed, start), 0..2 * s * b, &mut xr)
-        .unwrap();
+    d.draw(
+        Noise::Rows(Stream::new(seed, start), 0..2 * s * b),
+        Draw::Log(&mut xr),
+    )
+    .unwrap();
     assert_bits_eq("log generator vs stream", &x, &xr);
 
     let mut g1 = Generator::new(seed);

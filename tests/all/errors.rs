@@ -11,6 +11,7 @@ use relaxcat::{
     Backend, Error, ErrorKind, Exec, Generator, RelaxedOneHotCategorical, Stream, gumbel_rows,
     log_softmax_rows, logsumexp_rows, softmax_rows,
 };
+use relaxcat::{Draw, Noise};
 
 /// Asserts `result` is an error of `kind` whose message contains every one
 /// of `fragments`; returns the error.
@@ -303,33 +304,39 @@ fn sampling_errors<T: Fl>() {
         // Wrong output lengths.
         let mut out = filled::<T>(2 * b * k - 1);
         expect_err(
-            d.rsample_into(&mut g, 2, &mut out),
+            d.draw(Noise::Generator(&mut g, 2), Draw::Soft(&mut out)),
             ErrorKind::InvalidShape,
             &["output", "11", "12"],
         );
-        untouched(&what("rsample_into"), &out);
+        untouched(&what("draw(Soft)"), &out);
         expect_err(
-            d.rsample_log_into(&mut g, 2, &mut out),
+            d.draw(Noise::Generator(&mut g, 2), Draw::Log(&mut out)),
             ErrorKind::InvalidShape,
             &["output", "11", "12"],
         );
-        untouched(&what("rsample_log_into"), &out);
+        untouched(&what("draw(Log)"), &out);
         expect_err(
-            d.sample_into(&mut g, 2, &mut out),
+            d.draw(Noise::Generator(&mut g, 2), Draw::Soft(&mut out)),
             ErrorKind::InvalidShape,
             &["output"],
         );
-        untouched(&what("sample_into"), &out);
+        untouched(&what("draw(Soft) again"), &out);
         let mut long = filled::<T>(2 * b * k + 1);
         expect_err(
-            d.rsample_into(&mut g, 2, &mut long),
+            d.draw(Noise::Generator(&mut g, 2), Draw::Soft(&mut long)),
             ErrorKind::InvalidShape,
             &["output", "13", "12"],
         );
-        untouched(&what("rsample_into long"), &long);
+        untouched(&what("draw(Soft) long"), &long);
         let (mut hard, mut soft) = (filled::<T>(2 * b * k), filled::<T>(2 * b * k - 1));
         expect_err(
-            d.rsample_hard_into(&mut g, 2, &mut hard, &mut soft),
+            d.draw(
+                Noise::Generator(&mut g, 2),
+                Draw::Hard {
+                    hard: &mut hard,
+                    soft: &mut soft,
+                },
+            ),
             ErrorKind::InvalidShape,
             &["soft output"],
         );
@@ -337,7 +344,13 @@ fn sampling_errors<T: Fl>() {
         untouched(&what("soft, bad soft"), &soft);
         let (mut hard, mut soft) = (filled::<T>(2 * b * k - 1), filled::<T>(2 * b * k));
         expect_err(
-            d.rsample_hard_into(&mut g, 2, &mut hard, &mut soft),
+            d.draw(
+                Noise::Generator(&mut g, 2),
+                Draw::Hard {
+                    hard: &mut hard,
+                    soft: &mut soft,
+                },
+            ),
             ErrorKind::InvalidShape,
             &["hard output"],
         );
@@ -347,22 +360,34 @@ fn sampling_errors<T: Fl>() {
         // Sample counts that overflow: samples x B, then rows x K.
         let mut out = filled::<T>(6);
         expect_err(
-            d.rsample_into(&mut g, usize::MAX, &mut out),
+            d.draw(Noise::Generator(&mut g, usize::MAX), Draw::Soft(&mut out)),
             ErrorKind::SizeOverflow,
             &["samples x batch rows"],
         );
         expect_err(
-            d.rsample_into(&mut g, usize::MAX / 2, &mut out),
+            d.draw(
+                Noise::Generator(&mut g, usize::MAX / 2),
+                Draw::Soft(&mut out),
+            ),
             ErrorKind::SizeOverflow,
             &["sample rows x K"],
         );
         expect_err(
-            d.rsample_log_into(&mut g, usize::MAX / 2, &mut out),
+            d.draw(
+                Noise::Generator(&mut g, usize::MAX / 2),
+                Draw::Log(&mut out),
+            ),
             ErrorKind::SizeOverflow,
             &["K"],
         );
         expect_err(
-            d.rsample_hard_into(&mut g, usize::MAX, &mut out.clone(), &mut out),
+            d.draw(
+                Noise::Generator(&mut g, usize::MAX),
+                Draw::Hard {
+                    hard: &mut out.clone(),
+                    soft: &mut out,
+                },
+            ),
             ErrorKind::SizeOverflow,
             &["samples"],
         );
@@ -396,28 +421,34 @@ fn sampling_errors<T: Fl>() {
         #[allow(clippy::reversed_empty_ranges)]
         let reversed = 5..3;
         expect_err(
-            d.rsample_rows_into(s, reversed, &mut out),
+            d.draw(Noise::Rows(s, reversed), Draw::Soft(&mut out)),
             ErrorKind::InvalidShape,
             &["reversed"],
         );
         expect_err(
-            d.rsample_rows_into(s, 0..usize::MAX, &mut out),
+            d.draw(Noise::Rows(s, 0..usize::MAX), Draw::Soft(&mut out)),
             ErrorKind::SizeOverflow,
             &["K"],
         );
         expect_err(
-            d.rsample_rows_into(s, 0..3, &mut out),
+            d.draw(Noise::Rows(s, 0..3), Draw::Soft(&mut out)),
             ErrorKind::InvalidShape,
             &["output", "6", "9"],
         );
         expect_err(
-            d.rsample_log_rows_into(s, 1..2, &mut out),
+            d.draw(Noise::Rows(s, 1..2), Draw::Log(&mut out)),
             ErrorKind::InvalidShape,
             &["output", "6", "3"],
         );
         let mut hard = filled::<T>(6);
         expect_err(
-            d.rsample_hard_rows_into(s, 0..2, &mut hard, &mut out[..5]),
+            d.draw(
+                Noise::Rows(s, 0..2),
+                Draw::Hard {
+                    hard: &mut hard,
+                    soft: &mut out[..5],
+                },
+            ),
             ErrorKind::InvalidShape,
             &["soft output"],
         );

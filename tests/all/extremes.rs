@@ -32,6 +32,7 @@
 //! probs; row sum 2.7, f64 `K = 1e6`; density 1.7, f64 `K = 1e6`).
 
 use crate::common::{Fl, cast, oracle, widen};
+use relaxcat::{Draw, Noise};
 use relaxcat::{RelaxedOneHotCategorical, Stream};
 
 /// `|x - oracle| <= C_SAMPLE eps (|z_k| + max |z|)` and the soft sample
@@ -92,11 +93,19 @@ fn check<T: Fl>(c: &Case) -> Worst {
     let stream = Stream::new(2026, 11);
     let mut y = vec![T::of(0.0); n * k];
     let mut x = vec![T::of(0.0); n * k];
-    d.rsample_rows_into(stream, 0..n, &mut y).unwrap();
-    d.rsample_log_rows_into(stream, 0..n, &mut x).unwrap();
-    let (mut hard, mut soft) = (vec![T::of(0.0); n * k], vec![T::of(0.0); n * k]);
-    d.rsample_hard_rows_into(stream, 0..n, &mut hard, &mut soft)
+    d.draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y))
         .unwrap();
+    d.draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x))
+        .unwrap();
+    let (mut hard, mut soft) = (vec![T::of(0.0); n * k], vec![T::of(0.0); n * k]);
+    d.draw(
+        Noise::Rows(stream, 0..n),
+        Draw::Hard {
+            hard: &mut hard,
+            soft: &mut soft,
+        },
+    )
+    .unwrap();
     assert!(
         soft.iter().zip(&y).all(|(a, b)| a.bits() == b.bits()),
         "{}",
@@ -366,9 +375,9 @@ fn one_unmasked_category_is_exact() {
             let d = RelaxedOneHotCategorical::from_logits(&temperature, &l, 3).unwrap();
             let mut y = vec![T::of(0.0); 30];
             let mut x = vec![T::of(0.0); 30];
-            d.rsample_rows_into(Stream::new(3, 0), 0..10, &mut y)
+            d.draw(Noise::Rows(Stream::new(3, 0), 0..10), Draw::Soft(&mut y))
                 .unwrap();
-            d.rsample_log_rows_into(Stream::new(3, 0), 0..10, &mut x)
+            d.draw(Noise::Rows(Stream::new(3, 0), 0..10), Draw::Log(&mut x))
                 .unwrap();
             assert_eq!(widen(&y), [0.0, 1.0, 0.0].repeat(10));
             assert_eq!(

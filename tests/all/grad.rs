@@ -14,6 +14,7 @@ use relaxcat::{
     Backend, Exec, LogProbGrads, ParamGrads, ProbsGrad, RelaxedOneHotCategorical, SampleForm,
     Stream,
 };
+use relaxcat::{Draw, Noise};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -112,13 +113,13 @@ impl Case {
     }
     fn soft(&self, d: &Dist) -> Vec<f64> {
         let mut y = vec![0.0; self.n() * self.k];
-        d.rsample_rows_into(self.stream(), 0..self.n(), &mut y)
+        d.draw(Noise::Rows(self.stream(), 0..self.n()), Draw::Soft(&mut y))
             .unwrap();
         y
     }
     fn log(&self, d: &Dist) -> Vec<f64> {
         let mut x = vec![0.0; self.n() * self.k];
-        d.rsample_log_rows_into(self.stream(), 0..self.n(), &mut x)
+        d.draw(Noise::Rows(self.stream(), 0..self.n()), Draw::Log(&mut x))
             .unwrap();
         x
     }
@@ -689,8 +690,10 @@ fn underflowed_components_f32() {
     let stream = Stream::new(99, 0);
     let n = s * b;
     let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
-    d32.rsample_rows_into(stream, 0..n, &mut y).unwrap();
-    d32.rsample_log_rows_into(stream, 0..n, &mut x).unwrap();
+    d32.draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y))
+        .unwrap();
+    d32.draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x))
+        .unwrap();
     let zeros = y.iter().filter(|v| **v == 0.0).count();
     assert!(zeros > n * k / 2, "expected underflow, got {zeros} zeros");
     let up: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
@@ -843,8 +846,14 @@ fn hard_backward_is_the_soft_backward() {
     let case = Case::new(&mut rng, 13, 3, 2, 0.4, true, true);
     let d = case.dist(&case.logits, &case.t);
     let (mut hard, mut soft) = (vec![0.0; case.n() * 13], vec![0.0; case.n() * 13]);
-    d.rsample_hard_rows_into(case.stream(), 0..case.n(), &mut hard, &mut soft)
-        .unwrap();
+    d.draw(
+        Noise::Rows(case.stream(), 0..case.n()),
+        Draw::Hard {
+            hard: &mut hard,
+            soft: &mut soft,
+        },
+    )
+    .unwrap();
     assert_eq!(soft, case.soft(&d));
     let up: Vec<f64> = (0..soft.len()).map(|_| rng.normal()).collect();
     let (mut a, mut b) = (vec![0.0; 39], vec![0.0; 39]);
@@ -897,18 +906,38 @@ fn rsample_with_log_is_bit_identical_to_the_samplers() {
                     let n = rows.len() * k;
                     let (mut y, mut x) = (vec![of(0.0); n], vec![of(0.0); n]);
                     let (mut y2, mut x2) = (vec![of(0.0); n], vec![of(0.0); n]);
-                    d.rsample_with_log_rows_into(stream, rows.clone(), &mut y, &mut x)
+                    d.draw(
+                        Noise::Rows(stream, rows.clone()),
+                        Draw::SoftWithLog {
+                            soft: &mut y,
+                            log: &mut x,
+                        },
+                    )
+                    .unwrap();
+                    d.draw(Noise::Rows(stream, rows.clone()), Draw::Soft(&mut y2))
                         .unwrap();
-                    d.rsample_rows_into(stream, rows.clone(), &mut y2).unwrap();
-                    d.rsample_log_rows_into(stream, rows.clone(), &mut x2)
+                    d.draw(Noise::Rows(stream, rows.clone()), Draw::Log(&mut x2))
                         .unwrap();
                     assert!(y == y2, "soft differs (K={k}, {backend:?})");
                     assert!(x == x2, "log differs (K={k}, {backend:?})");
                     let (mut h, mut h2) = (vec![of(0.5); n], vec![of(0.0); n]);
-                    d.rsample_hard_with_log_rows_into(stream, rows.clone(), &mut h, &mut y, &mut x)
-                        .unwrap();
-                    d.rsample_hard_rows_into(stream, rows.clone(), &mut h2, &mut y2)
-                        .unwrap();
+                    d.draw(
+                        Noise::Rows(stream, rows.clone()),
+                        Draw::HardWithLog {
+                            hard: &mut h,
+                            soft: &mut y,
+                            log: &mut x,
+                        },
+                    )
+                    .unwrap();
+                    d.draw(
+                        Noise::Rows(stream, rows.clone()),
+                        Draw::Hard {
+                            hard: &mut h2,
+                            soft: &mut y2,
+                        },
+                    )
+                    .unwrap();
                     assert!(h == h2, "hard differs (K={k}, {backend:?})");
                     assert!(y == y2, "hard's soft differs (K={k}, {backend:?})");
                     assert!(x == x2, "hard's log differs (K={k}, {backend:?})");
@@ -974,8 +1003,14 @@ fn all_outputs<T: relaxcat::Float + Bits>(
         .unwrap();
     let n = s * b;
     let (mut y, mut x) = (vec![of(0.0); n * k], vec![of(0.0); n * k]);
-    d.rsample_with_log_rows_into(Stream::new(seed, 0), 0..n, &mut y, &mut x)
-        .unwrap();
+    d.draw(
+        Noise::Rows(Stream::new(seed, 0), 0..n),
+        Draw::SoftWithLog {
+            soft: &mut y,
+            log: &mut x,
+        },
+    )
+    .unwrap();
     let up: Vec<T> = (0..n * k).map(|_| of(rng.normal())).collect();
     let mut out = Vec::new();
     let mut push = |v: &[T]| out.extend(v.iter().map(|x| x.bits()));
@@ -1254,7 +1289,7 @@ fn log_prob_backward_f32_close_to_f64() {
             .into_owned();
         let n = 2 * b;
         let mut x = vec![0f32; n * k];
-        d32.rsample_log_rows_into(Stream::new(5, 0), 0..n, &mut x)
+        d32.draw(Noise::Rows(Stream::new(5, 0), 0..n), Draw::Log(&mut x))
             .unwrap();
         let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
         let up: Vec<f32> = (0..n).map(|_| rng.normal() as f32).collect();
@@ -1329,8 +1364,14 @@ fn rsample_backward_f32_close_to_f64() {
             .into_owned();
         let n = 2 * b;
         let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
-        d32.rsample_with_log_rows_into(Stream::new(9, 0), 0..n, &mut y, &mut x)
-            .unwrap();
+        d32.draw(
+            Noise::Rows(Stream::new(9, 0), 0..n),
+            Draw::SoftWithLog {
+                soft: &mut y,
+                log: &mut x,
+            },
+        )
+        .unwrap();
         let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
         let up: Vec<f32> = (0..n * k).map(|_| rng.normal() as f32).collect();
         let up64: Vec<f64> = up.iter().map(|&v| v as f64).collect();

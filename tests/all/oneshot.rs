@@ -7,6 +7,7 @@
 
 use crate::common::*;
 use relaxcat::oneshot::{self, Params};
+use relaxcat::{Draw, Noise};
 use relaxcat::{
     Exec, LogProbGrads, ParamGrads, ProbsGrad, RelaxedOneHotCategorical, SampleForm, Stream,
 };
@@ -74,17 +75,24 @@ fn rust_matches_handle<T: Fl>() {
                 let z = || vec![T::of(0.0); len];
                 let (mut a, mut h) = (z(), z());
                 oneshot::rsample_rows(&exec, p, stream, rows.clone(), &mut a).unwrap();
-                d.rsample_rows_into(stream, rows.clone(), &mut h).unwrap();
+                d.draw(Noise::Rows(stream, rows.clone()), Draw::Soft(&mut h))
+                    .unwrap();
                 assert_bits_eq(&what("rsample"), &a, &h);
                 oneshot::rsample_log_rows(&exec, p, stream, rows.clone(), &mut a).unwrap();
-                d.rsample_log_rows_into(stream, rows.clone(), &mut h)
+                d.draw(Noise::Rows(stream, rows.clone()), Draw::Log(&mut h))
                     .unwrap();
                 assert_bits_eq(&what("rsample_log"), &a, &h);
                 let (mut a2, mut h2) = (z(), z());
                 oneshot::rsample_hard_rows(&exec, p, stream, rows.clone(), &mut a, &mut a2)
                     .unwrap();
-                d.rsample_hard_rows_into(stream, rows.clone(), &mut h, &mut h2)
-                    .unwrap();
+                d.draw(
+                    Noise::Rows(stream, rows.clone()),
+                    Draw::Hard {
+                        hard: &mut h,
+                        soft: &mut h2,
+                    },
+                )
+                .unwrap();
                 assert_bits_eq(&what("hard"), &a, &h);
                 assert_bits_eq(&what("hard's soft"), &a2, &h2);
 
@@ -92,8 +100,14 @@ fn rust_matches_handle<T: Fl>() {
                 let (mut y, mut x) = (vec![T::of(0.0); n * k], vec![T::of(0.0); n * k]);
                 oneshot::rsample_with_log_rows(&exec, p, stream, 0..n, &mut y, &mut x).unwrap();
                 let (mut hy, mut hx) = (vec![T::of(0.0); n * k], vec![T::of(0.0); n * k]);
-                d.rsample_with_log_rows_into(stream, 0..n, &mut hy, &mut hx)
-                    .unwrap();
+                d.draw(
+                    Noise::Rows(stream, 0..n),
+                    Draw::SoftWithLog {
+                        soft: &mut hy,
+                        log: &mut hx,
+                    },
+                )
+                .unwrap();
                 assert_bits_eq(&what("with_log soft"), &y, &hy);
                 assert_bits_eq(&what("with_log log"), &x, &hx);
                 let up: Vec<T> = (0..n * k)

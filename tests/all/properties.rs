@@ -33,6 +33,7 @@
 use crate::common::{Fl, assert_bits_eq, cast, oracle, widen};
 use proptest::prelude::*;
 use proptest::test_runner::RngSeed;
+use relaxcat::{Draw, Noise};
 use relaxcat::{Generator, RelaxedOneHotCategorical, Stream};
 use std::sync::Mutex;
 
@@ -221,8 +222,10 @@ fn log_prob_identity<T: Fl>(c: &Case) -> Result<(), TestCaseError> {
     let stream = Stream::new(c.seed, c.offset);
     let mut y = vec![T::of(0.0); n * k];
     let mut x = vec![T::of(0.0); n * k];
-    d.rsample_rows_into(stream, 0..n, &mut y).unwrap();
-    d.rsample_log_rows_into(stream, 0..n, &mut x).unwrap();
+    d.draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y))
+        .unwrap();
+    d.draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x))
+        .unwrap();
     let lp = d.log_prob(&y).unwrap();
     let lpx = d.log_prob_x(&x).unwrap();
     for i in 0..n {
@@ -285,8 +288,10 @@ fn shift_invariance<T: Fl>(c: &Case, shift: f64) -> Result<(), TestCaseError> {
     let draw = |d: &RelaxedOneHotCategorical<T>| {
         let mut y = vec![T::of(0.0); n * k];
         let mut x = vec![T::of(0.0); n * k];
-        d.rsample_rows_into(stream, 0..n, &mut y).unwrap();
-        d.rsample_log_rows_into(stream, 0..n, &mut x).unwrap();
+        d.draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y))
+            .unwrap();
+        d.draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x))
+            .unwrap();
         (y, x)
     };
     let ((y0, x0), (y1, x1)) = (draw(&d0), draw(&d1));
@@ -424,11 +429,13 @@ fn parameterisations_agree<T: Fl>(c: &Case) -> Result<(), TestCaseError> {
     let mut y1 = vec![T::of(0.0); n * k];
     let mut x0 = vec![T::of(0.0); n * k];
     from_logits
-        .rsample_rows_into(stream, 0..n, &mut y0)
+        .draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y0))
         .unwrap();
-    from_probs.rsample_rows_into(stream, 0..n, &mut y1).unwrap();
+    from_probs
+        .draw(Noise::Rows(stream, 0..n), Draw::Soft(&mut y1))
+        .unwrap();
     from_logits
-        .rsample_log_rows_into(stream, 0..n, &mut x0)
+        .draw(Noise::Rows(stream, 0..n), Draw::Log(&mut x0))
         .unwrap();
     let lp0 = from_logits.log_prob_x(&x0).unwrap();
     let lp1 = from_probs.log_prob_x(&x0).unwrap();
@@ -482,11 +489,18 @@ fn outputs<T: Fl>(
     let mut x = vec![T::of(0.0); len];
     let mut hard = vec![T::of(0.0); len];
     let mut soft = vec![T::of(0.0); len];
-    d.rsample_rows_into(stream, rows.clone(), &mut y).unwrap();
-    d.rsample_log_rows_into(stream, rows.clone(), &mut x)
+    d.draw(Noise::Rows(stream, rows.clone()), Draw::Soft(&mut y))
         .unwrap();
-    d.rsample_hard_rows_into(stream, rows, &mut hard, &mut soft)
+    d.draw(Noise::Rows(stream, rows.clone()), Draw::Log(&mut x))
         .unwrap();
+    d.draw(
+        Noise::Rows(stream, rows),
+        Draw::Hard {
+            hard: &mut hard,
+            soft: &mut soft,
+        },
+    )
+    .unwrap();
     assert_bits_eq("hard's soft rows == rsample", &soft, &y);
     // log_prob needs whole batches of value rows (written without `%` so
     // that clippy's is_multiple_of lint, which needs Rust 1.87, stays quiet
@@ -549,7 +563,8 @@ fn row_range_is_a_slice<T: Fl>(c: &Case, extra: usize, a: usize, len: usize) {
     let mut g = Generator::new(c.seed);
     g.set_position(c.offset);
     let mut y = vec![T::of(0.0); c.rows() * k];
-    d.rsample_into(&mut g, c.samples, &mut y).unwrap();
+    d.draw(Noise::Generator(&mut g, c.samples), Draw::Soft(&mut y))
+        .unwrap();
     assert_eq!(g.position(), c.offset.wrapping_add(c.rows() as u64));
     assert_bits_eq("generator vs stream", &y, &whole[0][..c.rows() * k]);
 }

@@ -220,7 +220,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample(
     out: *mut f64,
     out_ld: usize,
 ) -> relaxcat_status {
-    entry! { unsafe draw(Dist::rsample_into, dist, generator, samples, out, out_ld) }
+    entry! { unsafe draw(draw_soft, dist, generator, samples, out, out_ld) }
 }
 
 /// A sample without gradient: the same values, sizes and rules as
@@ -240,7 +240,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_sample(
     out: *mut f64,
     out_ld: usize,
 ) -> relaxcat_status {
-    entry! { unsafe draw(Dist::sample_into, dist, generator, samples, out, out_ld) }
+    entry! { unsafe draw(draw_soft, dist, generator, samples, out, out_ld) }
 }
 
 /// Log-space samples `x = ln y` (finite wherever the category is not
@@ -261,7 +261,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log(
     out: *mut f64,
     out_ld: usize,
 ) -> relaxcat_status {
-    entry! { unsafe draw(Dist::rsample_log_into, dist, generator, samples, out, out_ld) }
+    entry! { unsafe draw(draw_log, dist, generator, samples, out, out_ld) }
 }
 
 /// Straight-through samples: `soft` gets the relaxed samples (as
@@ -313,7 +313,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_rows(
 ) -> relaxcat_status {
     entry! {
         unsafe draw_rows(
-            Dist::rsample_rows_into, dist, seed, offset, row_begin, row_end, out, out_ld,
+            draw_soft, dist, seed, offset, row_begin, row_end, out, out_ld,
         )
     }
 }
@@ -338,7 +338,7 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log_rows(
 ) -> relaxcat_status {
     entry! {
         unsafe draw_rows(
-            Dist::rsample_log_rows_into, dist, seed, offset, row_begin, row_end, out, out_ld,
+            draw_log, dist, seed, offset, row_begin, row_end, out, out_ld,
         )
     }
 }

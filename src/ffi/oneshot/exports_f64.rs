@@ -34,7 +34,7 @@ pub unsafe extern "C" fn relaxcat_rsample_rows_f64(
 ) -> relaxcat_status {
     entry! {
         unsafe sample_rows(
-            Dist::rsample_rows_into, ctx, params, seed, offset, row_begin, row_end, out, out_ld,
+            draw_soft, ctx, params, seed, offset, row_begin, row_end, out, out_ld,
         )
     }
 }
@@ -63,7 +63,7 @@ pub unsafe extern "C" fn relaxcat_rsample_log_rows_f64(
 ) -> relaxcat_status {
     entry! {
         unsafe sample_rows(
-            Dist::rsample_log_rows_into, ctx, params, seed, offset, row_begin, row_end, out, out_ld,
+            draw_log, ctx, params, seed, offset, row_begin, row_end, out, out_ld,
         )
     }
 }
