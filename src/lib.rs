@@ -41,6 +41,7 @@
 //! row kernels) call `par` (rows split into tasks over rayon), which calls
 //! `kernels` (each row kernel written once over a vector trait), which call
 //! `simd` (scalar, `wide` and AVX2 backends, chosen at run time, bit-identical).
+//! Nothing above `par` names the SIMD layer (tests/all/layers.rs checks it).
 #![deny(missing_docs)]
 
 pub mod categorical;

@@ -19,6 +19,7 @@ mod errors;
 mod extremes;
 mod grad;
 mod header;
+mod layers;
 mod math_accuracy;
 mod oneshot;
 mod oracle_kernels;
