@@ -21,8 +21,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use relaxcat_fuzz::ffi::*;
+use relaxcat_fuzz::ffi::{Api, CAbi, F32, F64};
 use relaxcat_fuzz::relaxcat::Float;
+use relaxcat_fuzz::relaxcat::ffi::*;
 use relaxcat_fuzz::*;
 use std::ffi::{CStr, c_char};
 use std::ptr::{null, null_mut};
@@ -52,7 +53,7 @@ static CONTEXTS: LazyLock<Contexts> = LazyLock::new(|| {
     ] {
         let mut ctx = null_mut();
         // SAFETY: a NUL-terminated name and a valid out-pointer.
-        if unsafe { relaxcat_context_new(threads, name.as_ptr(), &mut ctx) } == OK {
+        if unsafe { relaxcat_context_new(threads, name.as_ptr(), &mut ctx) } == RELAXCAT_OK {
             all.push(ctx as usize);
         }
     }
@@ -60,11 +61,11 @@ static CONTEXTS: LazyLock<Contexts> = LazyLock::new(|| {
 });
 
 impl Contexts {
-    fn pick(&self, input: &mut Input) -> *const Handle {
-        self.0[input.byte() as usize % self.0.len()] as *const Handle
+    fn pick(&self, input: &mut Input) -> *const relaxcat_context {
+        self.0[input.byte() as usize % self.0.len()] as *const relaxcat_context
     }
-    fn scalar(&self) -> *const Handle {
-        self.0[1] as *const Handle
+    fn scalar(&self) -> *const relaxcat_context {
+        self.0[1] as *const relaxcat_context
     }
 }
 
@@ -247,16 +248,16 @@ impl<T: Real> Call<'_, T> {
 
     /// Checks the outcome `status`; `must_fail` / `must_succeed` are what the
     /// caller knows of the arguments. Returns whether the call succeeded.
-    fn check(&self, status: i32, must_fail: bool, must_succeed: bool) -> bool {
+    fn check(&self, status: relaxcat_status, must_fail: bool, must_succeed: bool) -> bool {
         let name = self.name;
         assert!(
-            (0..INTERNAL).contains(&status),
+            (0..RELAXCAT_ERROR_INTERNAL).contains(&status),
             "{name} ({}): status {status}: {}",
             T::NAME,
             message()
         );
         let msg = message();
-        if status == OK {
+        if status == RELAXCAT_OK {
             assert!(msg.is_empty(), "{name}: OK but last error {msg:?}");
             assert!(!must_fail, "{name} ({}): OK for bad arguments", T::NAME);
             for (i, (b, out)) in self.bufs.iter().enumerate() {
@@ -286,8 +287,8 @@ impl<T: Real> Call<'_, T> {
 }
 
 /// What the driver knows of the distribution under test.
-struct Dist<T> {
-    handle: *mut Handle,
+struct Dist<T: CAbi> {
+    handle: *mut T::Dist,
     b: usize,
     k: usize,
     temperature: Vec<T>,
@@ -310,7 +311,7 @@ struct Dist<T> {
     flags: u32,
 }
 
-impl<T> Dist<T> {
+impl<T: CAbi> Dist<T> {
     /// The probs as given (contiguous), for a distribution built from probs.
     fn probs_given(&self) -> Option<&[T]> {
         self.use_probs.then_some(&self.given[..])
@@ -329,14 +330,17 @@ struct Sample<T> {
     log: Vec<T>,
 }
 
-fn run<T: Real + Float>(api: &Api<T>, input: &mut Input) {
+fn run<T: CAbi + Float>(api: &Api<T>, input: &mut Input) {
     misc(input);
     let ctx = CONTEXTS.pick(input);
     let dist = new_dist(api, input, ctx);
     let mut generator = null_mut();
     let seed = input.u64();
     // SAFETY: a valid out-pointer.
-    assert_eq!(unsafe { relaxcat_generator_new(seed, &mut generator) }, OK);
+    assert_eq!(
+        unsafe { relaxcat_generator_new(seed, &mut generator) },
+        RELAXCAT_OK
+    );
     let mut sample: Option<Sample<T>> = None;
     for _ in 0..12 {
         if input.is_empty() {
@@ -363,11 +367,11 @@ fn run<T: Real + Float>(api: &Api<T>, input: &mut Input) {
     }
     // SAFETY: handles from their `_new`, freed once.
     unsafe {
-        assert_eq!(relaxcat_generator_free(generator), OK);
+        assert_eq!(relaxcat_generator_free(generator), RELAXCAT_OK);
         if let Some(d) = dist {
-            assert_eq!((api.free)(d.handle), OK);
+            assert_eq!((api.free)(d.handle), RELAXCAT_OK);
         }
-        assert_eq!((api.free)(null_mut()), OK);
+        assert_eq!((api.free)(null_mut()), RELAXCAT_OK);
     }
 }
 
@@ -390,7 +394,11 @@ fn misc(input: &mut Input) {
     }
 }
 
-fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Option<Dist<T>> {
+fn new_dist<T: CAbi>(
+    api: &Api<T>,
+    input: &mut Input,
+    ctx: *const relaxcat_context,
+) -> Option<Dist<T>> {
     let k = if input.byte() < 4 { 0 } else { input.k() };
     let max_b = MAX_ELEMENTS / k.max(1);
     let b = match input.byte() {
@@ -490,7 +498,7 @@ fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Opt
     let mut all = vec![(&temperature, false), (&params, false)];
     all.extend(other.as_ref().map(|o| (o, false)));
     let c = call("relaxcat_dist_T_new", all);
-    let mut out = 0x5EA1usize as *mut Handle;
+    let mut out = 0x5EA1usize as *mut T::Dist;
     let out_ptr = if input.byte() < 4 {
         null_mut()
     } else {
@@ -552,7 +560,7 @@ fn new_dist<T: Real>(api: &Api<T>, input: &mut Input, ctx: *const Handle) -> Opt
 
 /// The attributes: sizes, temperature, probs on the simplex, logits
 /// `-inf` exactly where probs are 0 (with validation on).
-fn check_attributes<T: Real>(api: &Api<T>, d: &mut Dist<T>, use_probs: bool) {
+fn check_attributes<T: CAbi>(api: &Api<T>, d: &mut Dist<T>, use_probs: bool) {
     let h = d.handle;
     let (mut k, mut b, mut tl, mut param, mut validates) = (0, 0, 0, -1, -1);
     let mut t = vec![T::default(); d.temperature.len()];
@@ -560,17 +568,24 @@ fn check_attributes<T: Real>(api: &Api<T>, d: &mut Dist<T>, use_probs: bool) {
     let mut logits = vec![T::default(); d.b * d.k];
     // SAFETY: out-pointers and buffers of the sizes the handle reports.
     unsafe {
-        assert_eq!((api.num_categories)(h, &mut k), OK);
-        assert_eq!((api.batch_rows)(h, &mut b), OK);
-        assert_eq!((api.temperature_len)(h, &mut tl), OK);
-        assert_eq!((api.param)(h, &mut param), OK);
-        assert_eq!((api.validates)(h, &mut validates), OK);
-        assert_eq!((api.temperature)(h, t.as_mut_ptr(), tl), OK);
-        assert_eq!((api.probs)(h, probs.as_mut_ptr(), d.k), OK);
-        assert_eq!((api.logits)(h, logits.as_mut_ptr(), d.k), OK);
+        assert_eq!((api.num_categories)(h, &mut k), RELAXCAT_OK);
+        assert_eq!((api.batch_rows)(h, &mut b), RELAXCAT_OK);
+        assert_eq!((api.temperature_len)(h, &mut tl), RELAXCAT_OK);
+        assert_eq!((api.param)(h, &mut param), RELAXCAT_OK);
+        assert_eq!((api.validates)(h, &mut validates), RELAXCAT_OK);
+        assert_eq!((api.temperature)(h, t.as_mut_ptr(), tl), RELAXCAT_OK);
+        assert_eq!((api.probs)(h, probs.as_mut_ptr(), d.k), RELAXCAT_OK);
+        assert_eq!((api.logits)(h, logits.as_mut_ptr(), d.k), RELAXCAT_OK);
     }
     assert_eq!((k, b, tl), (d.k, d.b, d.temperature.len()));
-    assert_eq!(param, if use_probs { 0 } else { 1 });
+    assert_eq!(
+        param,
+        if use_probs {
+            RELAXCAT_PARAM_PROBS
+        } else {
+            RELAXCAT_PARAM_LOGITS
+        }
+    );
     assert_eq!(validates, d.validated as i32);
     assert!(bits(&t) == bits(&d.temperature), "temperature attribute");
     d.masked = logits
@@ -589,7 +604,7 @@ fn check_attributes<T: Real>(api: &Api<T>, d: &mut Dist<T>, use_probs: bool) {
 }
 
 /// Attributes through strided, NULL or short outputs.
-fn attributes<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
+fn attributes<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
     let which = input.byte() % 3;
     let out = if which == 2 {
         Buf::<T>::vector(input, d.temperature.len(), false)
@@ -620,8 +635,8 @@ fn attributes<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
     }
 }
 
-/// A distribution handle of NULL: every family reports NULL_POINTER.
-fn null_dist<T: Real>(api: &Api<T>, input: &mut Input) {
+/// A distribution handle of NULL: every family reports RELAXCAT_ERROR_NULL_POINTER.
+fn null_dist<T: CAbi>(api: &Api<T>, input: &mut Input) {
     let mut out = [T::default(); 4];
     let mut n = 0usize;
     let p = out.as_mut_ptr();
@@ -656,14 +671,14 @@ fn null_dist<T: Real>(api: &Api<T>, input: &mut Input) {
         }
     };
     assert!(
-        status == NULL_POINTER || status == OK,
+        status == RELAXCAT_ERROR_NULL_POINTER || status == RELAXCAT_OK,
         "NULL dist: {status}"
     );
 }
 
 /// The number of sample rows for `samples` draws of `b` rows, or a huge
 /// count (whose buffer extent overflows).
-fn sample_count(input: &mut Input, d: &Dist<impl Real>) -> usize {
+fn sample_count(input: &mut Input, d: &Dist<impl CAbi>) -> usize {
     if input.byte() < 6 {
         input.huge()
     } else {
@@ -673,7 +688,7 @@ fn sample_count(input: &mut Input, d: &Dist<impl Real>) -> usize {
 
 /// The bits of stateless rows `[a, b)` of `(seed, offset)` from `rsample_rows`
 /// and `rsample_log_rows`, contiguous; on the scalar context when `scalar`.
-fn reference<T: Real>(
+fn reference<T: CAbi>(
     api: &Api<T>,
     d: &Dist<T>,
     seed: u64,
@@ -688,7 +703,7 @@ fn reference<T: Real>(
         // SAFETY: valid handle and context, out-pointer.
         assert_eq!(
             unsafe { (api.with_context)(d.handle, CONTEXTS.scalar(), &mut handle) },
-            OK
+            RELAXCAT_OK
         );
     }
     // SAFETY: contiguous outputs of the rows' extent.
@@ -702,7 +717,7 @@ fn reference<T: Real>(
             soft.as_mut_ptr(),
             d.k,
         );
-        assert_eq!(s, OK, "{}", message());
+        assert_eq!(s, RELAXCAT_OK, "{}", message());
         let s = (api.rsample_log_rows)(
             handle,
             seed,
@@ -712,9 +727,9 @@ fn reference<T: Real>(
             log.as_mut_ptr(),
             d.k,
         );
-        assert_eq!(s, OK, "{}", message());
+        assert_eq!(s, RELAXCAT_OK, "{}", message());
         if scalar {
-            assert_eq!((api.free)(handle), OK);
+            assert_eq!((api.free)(handle), RELAXCAT_OK);
         }
     }
     (soft, log)
@@ -742,7 +757,7 @@ const FAMILIES: [Family; 6] = [
 
 /// Checks sampler outputs against the invariants and the stateless
 /// reference rows `refs`; remembers them as the last sample.
-fn check_samples<T: Real>(
+fn check_samples<T: CAbi>(
     d: &Dist<T>,
     family: Family,
     outs: &[&Buf<T>],
@@ -798,11 +813,11 @@ fn check_samples<T: Real>(
 
 /// The generator samplers: rsample, sample, rsample_log, rsample_hard,
 /// rsample_with_log, rsample_hard_with_log.
-fn gen_sample<T: Real>(
+fn gen_sample<T: CAbi>(
     api: &Api<T>,
     input: &mut Input,
     d: &Dist<T>,
-    generator: *mut Handle,
+    generator: *mut relaxcat_generator,
     sample: &mut Option<Sample<T>>,
 ) {
     let family = FAMILIES[input.byte() as usize % FAMILIES.len()];
@@ -826,8 +841,11 @@ fn gen_sample<T: Real>(
     let (mut seed, mut before) = (0, 0);
     // SAFETY: a valid generator handle and out-pointers.
     unsafe {
-        assert_eq!(relaxcat_generator_seed(generator, &mut seed), OK);
-        assert_eq!(relaxcat_generator_position(generator, &mut before), OK);
+        assert_eq!(relaxcat_generator_seed(generator, &mut seed), RELAXCAT_OK);
+        assert_eq!(
+            relaxcat_generator_position(generator, &mut before),
+            RELAXCAT_OK
+        );
     }
     let mut ptrs: Vec<(*mut T, usize)> = outs.iter_mut().map(|b| (b.mut_ptr(), b.ld)).collect();
     if alias {
@@ -865,7 +883,12 @@ fn gen_sample<T: Real>(
     let ok = c.check(status, must_fail, !must_fail && !alias);
     let mut after = 0;
     // SAFETY: as above.
-    unsafe { assert_eq!(relaxcat_generator_position(generator, &mut after), OK) };
+    unsafe {
+        assert_eq!(
+            relaxcat_generator_position(generator, &mut after),
+            RELAXCAT_OK
+        )
+    };
     if !ok {
         assert_eq!(after, before, "generator moved on error");
         return;
@@ -887,7 +910,7 @@ fn gen_sample<T: Real>(
 }
 
 /// The stateless samplers on rows `[begin, end)` of `(seed, offset)`.
-fn rows_sample<T: Real>(
+fn rows_sample<T: CAbi>(
     api: &Api<T>,
     input: &mut Input,
     d: &Dist<T>,
@@ -982,20 +1005,20 @@ fn rows_sample<T: Real>(
 /// The one-shot functions on the distribution's parameters as given,
 /// against the handle's functions: the same status, and for valid
 /// parameters the same bits (samples and densities).
-fn oneshot<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
+fn oneshot<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
     let k = d.k;
     let given = &d.given;
-    let params = Params {
-        batch_rows: d.b,
+    let params = T::params(
+        d.b,
         k,
-        temperature: d.temperature.as_ptr(),
-        temperature_len: d.temperature.len(),
-        probs: if d.use_probs { given.as_ptr() } else { null() },
-        probs_ld: k,
-        logits: if d.use_probs { null() } else { given.as_ptr() },
-        logits_ld: k,
-        flags: d.flags,
-    };
+        d.temperature.as_ptr(),
+        d.temperature.len(),
+        if d.use_probs { given.as_ptr() } else { null() },
+        k,
+        if d.use_probs { null() } else { given.as_ptr() },
+        k,
+        d.flags,
+    );
     let ctx = CONTEXTS.pick(input);
     let same_bits = |what: &str, a: &[T], b: &[T]| {
         if d.valid {
@@ -1042,8 +1065,8 @@ fn oneshot<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option
             )
         };
         assert_eq!(o, h, "one-shot rsample_rows status: {}", message());
-        assert_ne!(o, INTERNAL);
-        if o == OK {
+        assert_ne!(o, RELAXCAT_ERROR_INTERNAL);
+        if o == RELAXCAT_OK {
             same_bits("rsample_rows", &one_shot, &by_handle);
         } else {
             assert!(one_shot.iter().all(|x| x.bits() == sentinel::<T>().bits()));
@@ -1067,8 +1090,8 @@ fn oneshot<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option
             )
         };
         assert_eq!(o, h, "one-shot log_prob status: {}", message());
-        assert_ne!(o, INTERNAL);
-        if o == OK {
+        assert_ne!(o, RELAXCAT_ERROR_INTERNAL);
+        if o == RELAXCAT_OK {
             same_bits("log_prob", &one_shot, &by_handle);
         } else {
             assert!(one_shot.iter().all(|x| x.bits() == sentinel::<T>().bits()));
@@ -1077,7 +1100,7 @@ fn oneshot<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option
 }
 
 /// Value rows to score: the last sample (soft or log form) or fuzzed rows.
-fn values<T: Real>(
+fn values<T: CAbi>(
     input: &mut Input,
     d: &Dist<T>,
     sample: Option<&Sample<T>>,
@@ -1119,7 +1142,7 @@ fn values<T: Real>(
 }
 
 /// `log_prob` and `log_prob_x`.
-fn log_prob<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
+fn log_prob<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
     let log_space = input.bool();
     let (v, from_sampler) = values(input, d, sample, log_space);
     if v.len() / d.k > MAX_ELEMENTS {
@@ -1209,7 +1232,7 @@ fn log_prob<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
 }
 
 /// The sampler backward passes.
-fn backward<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
+fn backward<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
     let which = input.byte() % 3;
     let (rows, soft, log, from_sampler) = match sample {
         Some(s) if input.byte() < 200 => (s.rows, s.soft.clone(), s.log.clone(), true),
@@ -1341,7 +1364,7 @@ fn backward<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
 }
 
 /// `log_prob_backward` and `log_prob_x_backward`.
-fn log_prob_backward<T: Real>(
+fn log_prob_backward<T: CAbi>(
     api: &Api<T>,
     input: &mut Input,
     d: &Dist<T>,
@@ -1476,11 +1499,14 @@ fn log_prob_backward<T: Real>(
 
 /// A copy of the distribution on another context: the same attributes and
 /// the same sample bits.
-fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
+fn copy<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
     let ctx = CONTEXTS.pick(input);
     let mut other = null_mut();
     // SAFETY: valid handles and out-pointer.
-    assert_eq!(unsafe { (api.with_context)(d.handle, ctx, &mut other) }, OK);
+    assert_eq!(
+        unsafe { (api.with_context)(d.handle, ctx, &mut other) },
+        RELAXCAT_OK
+    );
     let seed = input.u64();
     let rows = input.upto((MAX_ELEMENTS / d.k).min(16));
     let a = reference(api, d, seed, 0, 0..rows, false);
@@ -1504,17 +1530,17 @@ fn copy<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>) {
         "copy on another context differs"
     );
     // SAFETY: from with_context, freed once.
-    assert_eq!(unsafe { (api.free)(other) }, OK);
+    assert_eq!(unsafe { (api.free)(other) }, RELAXCAT_OK);
     // SAFETY: a NULL out-pointer must be rejected.
     assert_eq!(
         unsafe { (api.with_context)(d.handle, ctx, null_mut()) },
-        NULL_POINTER
+        RELAXCAT_ERROR_NULL_POINTER
     );
 }
 
 /// logsumexp, softmax, log_softmax and gumbel rows, checked and compared
 /// with the scalar backend.
-fn row_kernels<T: Real>(api: &Api<T>, input: &mut Input) {
+fn row_kernels<T: CAbi>(api: &Api<T>, input: &mut Input) {
     let which = input.byte() % 4;
     let k = if input.byte() < 3 { 0 } else { input.k() };
     let rows = match input.byte() {
@@ -1541,7 +1567,11 @@ fn row_kernels<T: Real>(api: &Api<T>, input: &mut Input) {
     let in_place = (which == 1 || which == 2) && input.byte() < 32 && src.usable() && !huge_rows;
     let seed = input.u64();
     let offset = input.u64();
-    let run = |ctx: *const Handle, out: *mut T, out_ld: usize, src: &Buf<T>| -> i32 {
+    let run = |ctx: *const relaxcat_context,
+               out: *mut T,
+               out_ld: usize,
+               src: &Buf<T>|
+     -> relaxcat_status {
         // SAFETY: each buffer holds its extent (or is rejected).
         unsafe {
             match which {
@@ -1561,11 +1591,11 @@ fn row_kernels<T: Real>(api: &Api<T>, input: &mut Input) {
         let p = work.mut_ptr();
         let status = run(ctx, p, work.ld, &work);
         assert!(
-            status == OK || k == 0,
+            status == RELAXCAT_OK || k == 0,
             "in-place softmax: {status} {}",
             message()
         );
-        if status == OK {
+        if status == RELAXCAT_OK {
             check_row_map(which, &before, &work, k);
         }
         return;
@@ -1601,7 +1631,7 @@ fn row_kernels<T: Real>(api: &Api<T>, input: &mut Input) {
         ..out
     };
     let p = again.mut_ptr();
-    assert_eq!(run(CONTEXTS.scalar(), p, again.ld, &src), OK);
+    assert_eq!(run(CONTEXTS.scalar(), p, again.ld, &src), RELAXCAT_OK);
     assert!(
         same(&again.v, &out.v),
         "row kernel {which}: scalar backend differs"
@@ -1650,39 +1680,57 @@ fn check_row_map<T: Real>(which: u8, input: &[T], out: &Buf<T>, k: usize) {
 }
 
 /// Generator positions: set, take, read; NULL handles.
-fn generator_ops(input: &mut Input, generator: *mut Handle) {
+fn generator_ops(input: &mut Input, generator: *mut relaxcat_generator) {
     let position = input.u64();
     let rows = input.u64();
     let (mut offset, mut now) = (0, 0);
     // SAFETY: a valid handle and out-pointers; NULL ones must be rejected.
     unsafe {
-        assert_eq!(relaxcat_generator_set_position(generator, position), OK);
-        assert_eq!(relaxcat_generator_take(generator, rows, &mut offset), OK);
+        assert_eq!(
+            relaxcat_generator_set_position(generator, position),
+            RELAXCAT_OK
+        );
+        assert_eq!(
+            relaxcat_generator_take(generator, rows, &mut offset),
+            RELAXCAT_OK
+        );
         assert_eq!(offset, position);
-        assert_eq!(relaxcat_generator_position(generator, &mut now), OK);
+        assert_eq!(
+            relaxcat_generator_position(generator, &mut now),
+            RELAXCAT_OK
+        );
         assert_eq!(now, position.wrapping_add(rows));
         assert_eq!(
             relaxcat_generator_take(generator, rows, null_mut()),
-            NULL_POINTER
+            RELAXCAT_ERROR_NULL_POINTER
         );
-        assert_eq!(relaxcat_generator_position(generator, &mut offset), OK);
+        assert_eq!(
+            relaxcat_generator_position(generator, &mut offset),
+            RELAXCAT_OK
+        );
         assert_eq!(
             offset, now,
             "take with a NULL out-pointer moved the generator"
         );
         assert_eq!(
             relaxcat_generator_take(null_mut(), rows, &mut offset),
-            NULL_POINTER
+            RELAXCAT_ERROR_NULL_POINTER
         );
-        assert_eq!(relaxcat_generator_seed(null(), &mut offset), NULL_POINTER);
-        assert_eq!(relaxcat_generator_new(1, null_mut()), NULL_POINTER);
-        assert_eq!(relaxcat_generator_free(null_mut()), OK);
+        assert_eq!(
+            relaxcat_generator_seed(null(), &mut offset),
+            RELAXCAT_ERROR_NULL_POINTER
+        );
+        assert_eq!(
+            relaxcat_generator_new(1, null_mut()),
+            RELAXCAT_ERROR_NULL_POINTER
+        );
+        assert_eq!(relaxcat_generator_free(null_mut()), RELAXCAT_OK);
         let (mut a, mut b, mut c) = (0, 0, 0);
-        assert_eq!(relaxcat_version(&mut a, &mut b, &mut c), OK);
+        assert_eq!(relaxcat_version(&mut a, &mut b, &mut c), RELAXCAT_OK);
         if input.bool() {
             assert_eq!(
                 relaxcat_generator_set_position(generator, input.upto(255) as u64),
-                OK
+                RELAXCAT_OK
             );
         }
     }
@@ -1705,17 +1753,21 @@ fn context_ops(input: &mut Input) {
     let name_ptr: *const c_char = if null_name { null() } else { cname.as_ptr() };
     // SAFETY: a NUL-terminated name (or NULL) and an out-pointer.
     let status = unsafe { relaxcat_context_new(threads, name_ptr, &mut ctx) };
-    assert!(status != INTERNAL, "context_new: {}", message());
+    assert!(
+        status != RELAXCAT_ERROR_INTERNAL,
+        "context_new: {}",
+        message()
+    );
     if threads == 0 {
-        assert!(status != OK, "context_new accepted 0 threads");
+        assert!(status != RELAXCAT_OK, "context_new accepted 0 threads");
     }
-    if status == OK {
+    if status == RELAXCAT_OK {
         let (mut t, mut b) = (0, null());
         // SAFETY: a valid context and out-pointers.
         unsafe {
-            assert_eq!(relaxcat_context_threads(ctx, &mut t), OK);
+            assert_eq!(relaxcat_context_threads(ctx, &mut t), RELAXCAT_OK);
             assert_eq!(t, threads);
-            assert_eq!(relaxcat_context_backend(ctx, &mut b), OK);
+            assert_eq!(relaxcat_context_backend(ctx, &mut b), RELAXCAT_OK);
             let b = CStr::from_ptr(b).to_str().unwrap();
             // The ABI may add backend names; each is a lower-case word.
             assert!(
@@ -1724,7 +1776,7 @@ fn context_ops(input: &mut Input) {
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
                 "backend {b:?}"
             );
-            assert_eq!(relaxcat_context_free(ctx), OK);
+            assert_eq!(relaxcat_context_free(ctx), RELAXCAT_OK);
         }
     } else {
         assert!(ctx.is_null(), "context_new wrote *out on error");
@@ -1778,7 +1830,7 @@ impl IndexBuf {
 /// the status; nothing written on error; for valid parameters indices the
 /// top-k allows (T = 0 the first argmax), the bits of the Rust path
 /// (`relaxcat::categorical::sample_rows`) and of the scalar backend.
-fn categorical<T: Real + Float>(api: &Api<T>, input: &mut Input) {
+fn categorical<T: CAbi + Float>(api: &Api<T>, input: &mut Input) {
     use relaxcat_fuzz::relaxcat::categorical::{CategoricalParams, sample_rows};
     use relaxcat_fuzz::relaxcat::{Backend, Exec, Stream};
     {
@@ -1813,7 +1865,7 @@ fn categorical<T: Real + Float>(api: &Api<T>, input: &mut Input) {
         }
         let top_k = match input.byte() {
             0..=5 => 0,
-            6..=127 => TOP_K_ALL,
+            6..=127 => RELAXCAT_TOP_K_ALL,
             _ => 1 + input.upto(k + 2),
         };
         let flags: u32 = match input.byte() {
@@ -1903,7 +1955,7 @@ fn categorical<T: Real + Float>(api: &Api<T>, input: &mut Input) {
             assert!(out.v[..n].iter().all(|&i| (0..k as i64).contains(&i)));
             return;
         }
-        let top = (top_k != TOP_K_ALL).then_some(top_k);
+        let top = (top_k != RELAXCAT_TOP_K_ALL).then_some(top_k);
         let got_lp = lp.usable().then(|| lp.v[..n].to_vec());
         check_categorical(
             "categorical",
@@ -1950,7 +2002,12 @@ fn categorical<T: Real + Float>(api: &Api<T>, input: &mut Input) {
 /// written on error; for valid parameters the position of the 1 in
 /// `rsample_hard_rows` for the same rows, and the generator form equal to
 /// the stateless one and advancing only on success.
-fn hard_index<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, generator: *mut Handle) {
+fn hard_index<T: CAbi>(
+    api: &Api<T>,
+    input: &mut Input,
+    d: &Dist<T>,
+    generator: *mut relaxcat_generator,
+) {
     let k = d.k;
     let from_generator = input.bool();
     let seed = input.u64();
@@ -1973,8 +2030,14 @@ fn hard_index<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, generator: 
     let (mut before, mut gen_seed) = (0, 0);
     // SAFETY: a valid generator handle and out-pointers.
     unsafe {
-        assert_eq!(relaxcat_generator_position(generator, &mut before), OK);
-        assert_eq!(relaxcat_generator_seed(generator, &mut gen_seed), OK);
+        assert_eq!(
+            relaxcat_generator_position(generator, &mut before),
+            RELAXCAT_OK
+        );
+        assert_eq!(
+            relaxcat_generator_seed(generator, &mut gen_seed),
+            RELAXCAT_OK
+        );
     }
     // SAFETY: `out` holds `alloc` elements (or is NULL / misaligned, or the
     // size overflows, which the library must reject).
@@ -1989,14 +2052,19 @@ fn hard_index<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, generator: 
     };
     let must_fail = reversed || (n > 0 && (out.null || out.misaligned)) || n > MAX_ELEMENTS;
     assert!(
-        (0..INTERNAL).contains(&status),
+        (0..RELAXCAT_ERROR_INTERNAL).contains(&status),
         "hard_index: status {status}: {}",
         message()
     );
     let mut after = 0;
     // SAFETY: as above.
-    unsafe { assert_eq!(relaxcat_generator_position(generator, &mut after), OK) };
-    if status != OK {
+    unsafe {
+        assert_eq!(
+            relaxcat_generator_position(generator, &mut after),
+            RELAXCAT_OK
+        )
+    };
+    if status != RELAXCAT_OK {
         assert!(must_fail, "hard_index rejected a good call: {}", message());
         assert!(out.untouched(), "hard_index: out written on error");
         assert_eq!(after, before, "hard_index: generator moved on error");
@@ -2028,7 +2096,7 @@ fn hard_index<T: Real>(api: &Api<T>, input: &mut Input, d: &Dist<T>, generator: 
             k,
         )
     };
-    assert_eq!(s, OK, "{}", message());
+    assert_eq!(s, RELAXCAT_OK, "{}", message());
     for i in 0..n {
         let one = hard[i * k..(i + 1) * k]
             .iter()

@@ -17,9 +17,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use relaxcat_fuzz::relaxcat::{
-    Backend, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, Param, ParamGrads, ProbsGrad,
-    RelaxedOneHotCategorical, SampleForm, Stream, categorical, gumbel_rows, log_softmax_rows,
-    logsumexp_rows, oneshot, softmax_rows,
+    Backend, Draw, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, Noise, Param,
+    ParamGrads, ProbsGrad, RelaxedOneHotCategorical, SampleForm, Stream, categorical, gumbel_rows,
+    log_softmax_rows, logsumexp_rows, oneshot, softmax_rows,
 };
 use relaxcat_fuzz::*;
 
@@ -247,17 +247,55 @@ fn sample<T: Real + Float>(input: &mut Input, st: &mut State<T>) {
     let stream = Stream::new(seed, position);
     let r = range.clone();
     let result = match (family, stateless) {
-        (0, false) => d.rsample_into(&mut g, r.end, &mut s),
-        (1, false) => d.sample_into(&mut g, r.end, &mut s),
-        (2, false) => d.rsample_log_into(&mut g, r.end, &mut l),
-        (3, false) => d.rsample_hard_into(&mut g, r.end, &mut a, &mut s),
-        (4, false) => d.rsample_with_log_into(&mut g, r.end, &mut s, &mut l),
-        (_, false) => d.rsample_hard_with_log_into(&mut g, r.end, &mut a, &mut s, &mut l),
-        (0 | 1, true) => d.rsample_rows_into(stream, r, &mut s),
-        (2, true) => d.rsample_log_rows_into(stream, r, &mut l),
-        (3, true) => d.rsample_hard_rows_into(stream, r, &mut a, &mut s),
-        (4, true) => d.rsample_with_log_rows_into(stream, r, &mut s, &mut l),
-        (_, true) => d.rsample_hard_with_log_rows_into(stream, r, &mut a, &mut s, &mut l),
+        (0, false) => d.draw(Noise::Generator(&mut g, r.end), Draw::Soft(&mut s)),
+        (1, false) => d.draw(Noise::Generator(&mut g, r.end), Draw::Soft(&mut s)),
+        (2, false) => d.draw(Noise::Generator(&mut g, r.end), Draw::Log(&mut l)),
+        (3, false) => d.draw(
+            Noise::Generator(&mut g, r.end),
+            Draw::Hard {
+                hard: &mut a,
+                soft: &mut s,
+            },
+        ),
+        (4, false) => d.draw(
+            Noise::Generator(&mut g, r.end),
+            Draw::SoftWithLog {
+                soft: &mut s,
+                log: &mut l,
+            },
+        ),
+        (_, false) => d.draw(
+            Noise::Generator(&mut g, r.end),
+            Draw::HardWithLog {
+                hard: &mut a,
+                soft: &mut s,
+                log: &mut l,
+            },
+        ),
+        (0 | 1, true) => d.draw(Noise::Rows(stream, r), Draw::Soft(&mut s)),
+        (2, true) => d.draw(Noise::Rows(stream, r), Draw::Log(&mut l)),
+        (3, true) => d.draw(
+            Noise::Rows(stream, r),
+            Draw::Hard {
+                hard: &mut a,
+                soft: &mut s,
+            },
+        ),
+        (4, true) => d.draw(
+            Noise::Rows(stream, r),
+            Draw::SoftWithLog {
+                soft: &mut s,
+                log: &mut l,
+            },
+        ),
+        (_, true) => d.draw(
+            Noise::Rows(stream, r),
+            Draw::HardWithLog {
+                hard: &mut a,
+                soft: &mut s,
+                log: &mut l,
+            },
+        ),
     };
     let (uses_a, uses_s, uses_l) = match family {
         0 | 1 => (false, true, false),
@@ -285,10 +323,10 @@ fn sample<T: Real + Float>(input: &mut Input, st: &mut State<T>) {
     let mut rs = vec![T::default(); n];
     let mut rl = vec![T::default(); n];
     scalar_dist
-        .rsample_rows_into(stream, rrange.clone(), &mut rs)
+        .draw(Noise::Rows(stream, rrange.clone()), Draw::Soft(&mut rs))
         .unwrap();
     scalar_dist
-        .rsample_log_rows_into(stream, rrange, &mut rl)
+        .draw(Noise::Rows(stream, rrange), Draw::Log(&mut rl))
         .unwrap();
     let first = if stateless { first } else { 0 };
     for i in 0..rows {
@@ -633,7 +671,7 @@ fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let n = len(input, count * k);
     let (mut a, mut b) = (vec![sentinel::<T>(); n], vec![sentinel::<T>(); n]);
     let r1 = oneshot::rsample_rows(&exec, p, stream, rows.clone(), &mut a);
-    let r2 = d.rsample_rows_into(stream, rows, &mut b);
+    let r2 = d.draw(Noise::Rows(stream, rows), Draw::Soft(&mut b));
     match (&r1, &r2) {
         (Ok(()), Ok(())) => assert!(
             !st.valid || bits(&a) == bits(&b),
@@ -814,7 +852,10 @@ fn hard_index_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let count = input.upto((MAX_ELEMENTS / k).min(64));
     let out_len = len(input, count);
     let mut out = vec![i64::MIN; out_len];
-    match d.rsample_hard_index_rows_into(stream, begin..begin + count, &mut out) {
+    match d.draw(
+        Noise::Rows(stream, begin..begin + count),
+        Draw::Index(&mut out),
+    ) {
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::InvalidShape, "{e:?}");
             assert!(out_len != count && out.iter().all(|&v| v == i64::MIN));
@@ -828,7 +869,13 @@ fn hard_index_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
                 (vec![T::default(); count * k], vec![T::default(); count * k]);
             d.clone()
                 .with_exec(scalar())
-                .rsample_hard_rows_into(stream, begin..begin + count, &mut hard, &mut soft)
+                .draw(
+                    Noise::Rows(stream, begin..begin + count),
+                    Draw::Hard {
+                        hard: &mut hard,
+                        soft: &mut soft,
+                    },
+                )
                 .unwrap();
             for i in 0..count {
                 let one = hard[i * k..(i + 1) * k]

@@ -1,51 +1,79 @@
-//! The C ABI as the fuzz targets call it: `extern "C"` declarations of the
-//! `relaxcat_*` symbols (resolved against the relaxcat rlib, exactly the
-//! functions a C program links) gathered per element type into an [`Api`]
-//! table, so one generic driver exercises both `_f32` and `_f64`.
+//! The C ABI as the fuzz targets call it: the library's own declarations
+//! (`relaxcat::ffi`, the `extern "C"` functions a C program links, with
+//! their typed handles and `relaxcat_status`) gathered per element type
+//! into an [`Api`] table, so one generic driver exercises both `_f32` and
+//! `_f64`. `F32` and `F64` are filled with the functions themselves: the
+//! coercion of each to its field's pointer type checks its signature.
 
-use std::ffi::{c_char, c_void};
+use crate::Real;
+use relaxcat::ffi::*;
 
-/// An opaque handle (`relaxcat_dist_T`, `relaxcat_generator`, `relaxcat_context`).
-pub type Handle = c_void;
+/// What the C ABI has per element type.
+pub trait CAbi: Real {
+    /// `relaxcat_dist_T`, the opaque distribution handle.
+    type Dist;
+    /// `relaxcat_params_T`, the parameters of a one-shot call.
+    type Params: Copy;
 
-/// `relaxcat_status` codes (include/relaxcat.h).
-pub const OK: i32 = 0;
-/// RELAXCAT_ERROR_NULL_POINTER.
-pub const NULL_POINTER: i32 = 1;
-/// RELAXCAT_ERROR_INVALID_SHAPE.
-pub const INVALID_SHAPE: i32 = 2;
-/// RELAXCAT_ERROR_SIZE_OVERFLOW.
-pub const SIZE_OVERFLOW: i32 = 3;
-/// RELAXCAT_ERROR_ALIASING.
-pub const ALIASING: i32 = 9;
-/// RELAXCAT_ERROR_INTERNAL: a caught panic, always a bug.
-pub const INTERNAL: i32 = 11;
-
-unsafe extern "C" {
-    pub fn relaxcat_context_new(
-        threads: usize,
-        backend: *const c_char,
-        out: *mut *mut Handle,
-    ) -> i32;
-    pub fn relaxcat_context_free(ctx: *mut Handle) -> i32;
-    pub fn relaxcat_context_threads(ctx: *const Handle, out: *mut usize) -> i32;
-    pub fn relaxcat_context_backend(ctx: *const Handle, out: *mut *const c_char) -> i32;
-    pub fn relaxcat_generator_new(seed: u64, out: *mut *mut Handle) -> i32;
-    pub fn relaxcat_generator_free(g: *mut Handle) -> i32;
-    pub fn relaxcat_generator_seed(g: *const Handle, out: *mut u64) -> i32;
-    pub fn relaxcat_generator_position(g: *const Handle, out: *mut u64) -> i32;
-    pub fn relaxcat_generator_set_position(g: *mut Handle, position: u64) -> i32;
-    pub fn relaxcat_generator_take(g: *mut Handle, rows: u64, offset: *mut u64) -> i32;
-    pub fn relaxcat_status_str(status: i32) -> *const c_char;
-    pub fn relaxcat_last_error_message() -> *const c_char;
-    pub fn relaxcat_version_string() -> *const c_char;
-    pub fn relaxcat_version(major: *mut u32, minor: *mut u32, patch: *mut u32) -> i32;
-    pub fn relaxcat_abi_version() -> u32;
+    /// A `relaxcat_params_T` of its nine fields, in declaration order.
+    #[allow(clippy::too_many_arguments)]
+    fn params(
+        batch_rows: usize,
+        k: usize,
+        temperature: *const Self,
+        temperature_len: usize,
+        probs: *const Self,
+        probs_ld: usize,
+        logits: *const Self,
+        logits_ld: usize,
+        flags: u32,
+    ) -> Self::Params;
 }
 
-type D = *const Handle;
-type G = *mut Handle;
-type Ctx = *const Handle;
+macro_rules! c_abi {
+    ($T:ty, $dist:ty, $params:ident) => {
+        impl CAbi for $T {
+            type Dist = $dist;
+            type Params = $params;
+
+            fn params(
+                batch_rows: usize,
+                k: usize,
+                temperature: *const $T,
+                temperature_len: usize,
+                probs: *const $T,
+                probs_ld: usize,
+                logits: *const $T,
+                logits_ld: usize,
+                flags: u32,
+            ) -> $params {
+                $params {
+                    batch_rows,
+                    k,
+                    temperature,
+                    temperature_len,
+                    probs,
+                    probs_ld,
+                    logits,
+                    logits_ld,
+                    flags,
+                }
+            }
+        }
+    };
+}
+
+c_abi!(f32, relaxcat_dist_f32, relaxcat_params_f32);
+c_abi!(f64, relaxcat_dist_f64, relaxcat_params_f64);
+
+/// `const relaxcat_dist_T *`.
+type D<T> = *const <T as CAbi>::Dist;
+/// `relaxcat_generator *`.
+type G = *mut relaxcat_generator;
+/// `const relaxcat_context *`.
+type Ctx = *const relaxcat_context;
+/// `relaxcat_status`.
+type S = relaxcat_status;
 
 /// `relaxcat_dist_T_new`.
 pub type NewFn<T> = unsafe extern "C" fn(
@@ -59,29 +87,31 @@ pub type NewFn<T> = unsafe extern "C" fn(
     *const T,
     usize,
     u32,
-    *mut *mut Handle,
-) -> i32;
-/// A size_t attribute.
-pub type SizeAttr = unsafe extern "C" fn(D, *mut usize) -> i32;
+    *mut *mut <T as CAbi>::Dist,
+) -> S;
+/// `relaxcat_dist_T_free`.
+pub type FreeFn<T> = unsafe extern "C" fn(*mut <T as CAbi>::Dist) -> S;
+/// `relaxcat_dist_T_with_context`.
+pub type WithContext<T> = unsafe extern "C" fn(D<T>, Ctx, *mut *mut <T as CAbi>::Dist) -> S;
+/// An attribute written to `*out` (`size_t`, `relaxcat_param`, `int`).
+pub type Attr<T, V> = unsafe extern "C" fn(D<T>, *mut V) -> S;
 /// `_temperature`, `_probs`, `_logits`: copy out with a length or ld.
-pub type CopyOut<T> = unsafe extern "C" fn(D, *mut T, usize) -> i32;
-/// `_param`, `_validates`.
-pub type I32Attr = unsafe extern "C" fn(D, *mut i32) -> i32;
+pub type CopyOut<T> = unsafe extern "C" fn(D<T>, *mut T, usize) -> S;
 /// `_rsample`, `_sample`, `_rsample_log`.
-pub type GenSample<T> = unsafe extern "C" fn(D, G, usize, *mut T, usize) -> i32;
+pub type GenSample<T> = unsafe extern "C" fn(D<T>, G, usize, *mut T, usize) -> S;
 /// `_rsample_hard`, `_rsample_with_log`.
-pub type GenSample2<T> = unsafe extern "C" fn(D, G, usize, *mut T, usize, *mut T, usize) -> i32;
+pub type GenSample2<T> = unsafe extern "C" fn(D<T>, G, usize, *mut T, usize, *mut T, usize) -> S;
 /// `_rsample_hard_with_log`.
 pub type GenSample3<T> =
-    unsafe extern "C" fn(D, G, usize, *mut T, usize, *mut T, usize, *mut T, usize) -> i32;
+    unsafe extern "C" fn(D<T>, G, usize, *mut T, usize, *mut T, usize, *mut T, usize) -> S;
 /// `_rsample_rows`, `_rsample_log_rows`.
-pub type RowsSample<T> = unsafe extern "C" fn(D, u64, u64, usize, usize, *mut T, usize) -> i32;
+pub type RowsSample<T> = unsafe extern "C" fn(D<T>, u64, u64, usize, usize, *mut T, usize) -> S;
 /// `_rsample_hard_rows`, `_rsample_with_log_rows`.
 pub type RowsSample2<T> =
-    unsafe extern "C" fn(D, u64, u64, usize, usize, *mut T, usize, *mut T, usize) -> i32;
+    unsafe extern "C" fn(D<T>, u64, u64, usize, usize, *mut T, usize, *mut T, usize) -> S;
 /// `_rsample_hard_with_log_rows`.
 pub type RowsSample3<T> = unsafe extern "C" fn(
-    D,
+    D<T>,
     u64,
     u64,
     usize,
@@ -92,12 +122,12 @@ pub type RowsSample3<T> = unsafe extern "C" fn(
     usize,
     *mut T,
     usize,
-) -> i32;
+) -> S;
 /// `_log_prob`, `_log_prob_x`.
-pub type LogProb<T> = unsafe extern "C" fn(D, usize, *const T, usize, *mut T) -> i32;
+pub type LogProb<T> = unsafe extern "C" fn(D<T>, usize, *const T, usize, *mut T) -> S;
 /// `_rsample_backward`, `_rsample_hard_backward`, `_rsample_log_backward`.
 pub type SampleBackward<T> = unsafe extern "C" fn(
-    D,
+    D<T>,
     usize,
     *const T,
     usize,
@@ -113,10 +143,10 @@ pub type SampleBackward<T> = unsafe extern "C" fn(
     usize,
     *mut T,
     usize,
-) -> i32;
+) -> S;
 /// `_log_prob_backward`, `_log_prob_x_backward`.
 pub type LogProbBackward<T> = unsafe extern "C" fn(
-    D,
+    D<T>,
     usize,
     *const T,
     usize,
@@ -132,34 +162,27 @@ pub type LogProbBackward<T> = unsafe extern "C" fn(
     *mut T,
     usize,
     *mut T,
-) -> i32;
+) -> S;
 /// `relaxcat_logsumexp_T`.
-pub type Logsumexp<T> = unsafe extern "C" fn(Ctx, usize, usize, *const T, usize, *mut T) -> i32;
+pub type Logsumexp<T> = unsafe extern "C" fn(Ctx, usize, usize, *const T, usize, *mut T) -> S;
 /// `relaxcat_softmax_T`, `relaxcat_log_softmax_T`.
-pub type RowMap<T> = unsafe extern "C" fn(Ctx, usize, usize, *const T, usize, *mut T, usize) -> i32;
+pub type RowMap<T> = unsafe extern "C" fn(Ctx, usize, usize, *const T, usize, *mut T, usize) -> S;
 /// `relaxcat_gumbel_T`.
-pub type Gumbel<T> = unsafe extern "C" fn(Ctx, u64, u64, usize, usize, *mut T, usize) -> i32;
-
-/// `relaxcat_params_T`: the parameters of a one-shot call, read in place.
-#[repr(C)]
-pub struct Params<T> {
-    pub batch_rows: usize,
-    pub k: usize,
-    pub temperature: *const T,
-    pub temperature_len: usize,
-    pub probs: *const T,
-    pub probs_ld: usize,
-    pub logits: *const T,
-    pub logits_ld: usize,
-    pub flags: u32,
-}
+pub type Gumbel<T> = unsafe extern "C" fn(Ctx, u64, u64, usize, usize, *mut T, usize) -> S;
 /// `relaxcat_rsample_rows_T` (one-shot).
-pub type OneShotRows<T> =
-    unsafe extern "C" fn(Ctx, *const Params<T>, u64, u64, usize, usize, *mut T, usize) -> i32;
+pub type OneShotRows<T> = unsafe extern "C" fn(
+    Ctx,
+    *const <T as CAbi>::Params,
+    u64,
+    u64,
+    usize,
+    usize,
+    *mut T,
+    usize,
+) -> S;
 /// `relaxcat_log_prob_T`, `relaxcat_log_prob_x_T` (one-shot).
 pub type OneShotLogProb<T> =
-    unsafe extern "C" fn(Ctx, *const Params<T>, usize, *const T, usize, *mut T) -> i32;
-
+    unsafe extern "C" fn(Ctx, *const <T as CAbi>::Params, usize, *const T, usize, *mut T) -> S;
 /// `relaxcat_categorical_sample_T`.
 pub type CategoricalSample<T> = unsafe extern "C" fn(
     Ctx,
@@ -177,28 +200,25 @@ pub type CategoricalSample<T> = unsafe extern "C" fn(
     usize,
     *mut i64,
     *mut T,
-) -> i32;
+) -> S;
 /// `_rsample_hard_index`.
-pub type GenIndex = unsafe extern "C" fn(D, G, usize, *mut i64) -> i32;
+pub type GenIndex<T> = unsafe extern "C" fn(D<T>, G, usize, *mut i64) -> S;
 /// `_rsample_hard_index_rows`.
-pub type RowsIndex = unsafe extern "C" fn(D, u64, u64, usize, usize, *mut i64) -> i32;
-
-/// `RELAXCAT_TOP_K_ALL`.
-pub const TOP_K_ALL: usize = usize::MAX;
+pub type RowsIndex<T> = unsafe extern "C" fn(D<T>, u64, u64, usize, usize, *mut i64) -> S;
 
 /// Every entry point of one element type.
-pub struct Api<T> {
+pub struct Api<T: CAbi> {
     pub new: NewFn<T>,
-    pub free: unsafe extern "C" fn(*mut Handle) -> i32,
-    pub with_context: unsafe extern "C" fn(D, Ctx, *mut *mut Handle) -> i32,
-    pub num_categories: SizeAttr,
-    pub batch_rows: SizeAttr,
-    pub temperature_len: SizeAttr,
+    pub free: FreeFn<T>,
+    pub with_context: WithContext<T>,
+    pub num_categories: Attr<T, usize>,
+    pub batch_rows: Attr<T, usize>,
+    pub temperature_len: Attr<T, usize>,
     pub temperature: CopyOut<T>,
     pub probs: CopyOut<T>,
     pub logits: CopyOut<T>,
-    pub param: I32Attr,
-    pub validates: I32Attr,
+    pub param: Attr<T, relaxcat_param>,
+    pub validates: Attr<T, i32>,
     pub rsample: GenSample<T>,
     pub sample: GenSample<T>,
     pub rsample_log: GenSample<T>,
@@ -225,109 +245,92 @@ pub struct Api<T> {
     pub oneshot_log_prob: OneShotLogProb<T>,
     pub oneshot_log_prob_x: OneShotLogProb<T>,
     pub categorical_sample: CategoricalSample<T>,
-    pub rsample_hard_index: GenIndex,
-    pub rsample_hard_index_rows: RowsIndex,
+    pub rsample_hard_index: GenIndex<T>,
+    pub rsample_hard_index_rows: RowsIndex<T>,
 }
 
-macro_rules! api {
-    ($vis:vis $table:ident: $T:ty, [$($field:ident = $sym:ident: $ty:ty),* $(,)?]) => {
-        $vis static $table: std::sync::LazyLock<Api<$T>> = std::sync::LazyLock::new(|| {
-            // Declared without their arguments; each is called only through
-            // the pointer type of its true C signature.
-            unsafe extern "C" {
-                $(fn $sym();)*
-            }
-            // SAFETY: each symbol is the relaxcat function of that name,
-            // whose C signature is `$ty` (include/relaxcat.h).
-            unsafe {
-                Api {
-                    $($field: std::mem::transmute::<unsafe extern "C" fn(), $ty>($sym as unsafe extern "C" fn()),)*
-                }
-            }
-        });
-    };
-}
+/// The `f32` entry points.
+pub static F32: Api<f32> = Api {
+    new: relaxcat_dist_f32_new,
+    free: relaxcat_dist_f32_free,
+    with_context: relaxcat_dist_f32_with_context,
+    num_categories: relaxcat_dist_f32_num_categories,
+    batch_rows: relaxcat_dist_f32_batch_rows,
+    temperature_len: relaxcat_dist_f32_temperature_len,
+    temperature: relaxcat_dist_f32_temperature,
+    probs: relaxcat_dist_f32_probs,
+    logits: relaxcat_dist_f32_logits,
+    param: relaxcat_dist_f32_param,
+    validates: relaxcat_dist_f32_validates,
+    rsample: relaxcat_dist_f32_rsample,
+    sample: relaxcat_dist_f32_sample,
+    rsample_log: relaxcat_dist_f32_rsample_log,
+    rsample_hard: relaxcat_dist_f32_rsample_hard,
+    rsample_with_log: relaxcat_dist_f32_rsample_with_log,
+    rsample_hard_with_log: relaxcat_dist_f32_rsample_hard_with_log,
+    rsample_rows: relaxcat_dist_f32_rsample_rows,
+    rsample_log_rows: relaxcat_dist_f32_rsample_log_rows,
+    rsample_hard_rows: relaxcat_dist_f32_rsample_hard_rows,
+    rsample_with_log_rows: relaxcat_dist_f32_rsample_with_log_rows,
+    rsample_hard_with_log_rows: relaxcat_dist_f32_rsample_hard_with_log_rows,
+    log_prob: relaxcat_dist_f32_log_prob,
+    log_prob_x: relaxcat_dist_f32_log_prob_x,
+    rsample_backward: relaxcat_dist_f32_rsample_backward,
+    rsample_hard_backward: relaxcat_dist_f32_rsample_hard_backward,
+    rsample_log_backward: relaxcat_dist_f32_rsample_log_backward,
+    log_prob_backward: relaxcat_dist_f32_log_prob_backward,
+    log_prob_x_backward: relaxcat_dist_f32_log_prob_x_backward,
+    logsumexp: relaxcat_logsumexp_f32,
+    softmax: relaxcat_softmax_f32,
+    log_softmax: relaxcat_log_softmax_f32,
+    gumbel: relaxcat_gumbel_f32,
+    oneshot_rsample_rows: relaxcat_rsample_rows_f32,
+    oneshot_log_prob: relaxcat_log_prob_f32,
+    oneshot_log_prob_x: relaxcat_log_prob_x_f32,
+    categorical_sample: relaxcat_categorical_sample_f32,
+    rsample_hard_index: relaxcat_dist_f32_rsample_hard_index,
+    rsample_hard_index_rows: relaxcat_dist_f32_rsample_hard_index_rows,
+};
 
-api!(pub F32: f32, [
-    new = relaxcat_dist_f32_new: NewFn<f32>,
-    free = relaxcat_dist_f32_free: unsafe extern "C" fn(*mut Handle) -> i32,
-    with_context = relaxcat_dist_f32_with_context: unsafe extern "C" fn(D, Ctx, *mut *mut Handle) -> i32,
-    num_categories = relaxcat_dist_f32_num_categories: SizeAttr,
-    batch_rows = relaxcat_dist_f32_batch_rows: SizeAttr,
-    temperature_len = relaxcat_dist_f32_temperature_len: SizeAttr,
-    temperature = relaxcat_dist_f32_temperature: CopyOut<f32>,
-    probs = relaxcat_dist_f32_probs: CopyOut<f32>,
-    logits = relaxcat_dist_f32_logits: CopyOut<f32>,
-    param = relaxcat_dist_f32_param: I32Attr,
-    validates = relaxcat_dist_f32_validates: I32Attr,
-    rsample = relaxcat_dist_f32_rsample: GenSample<f32>,
-    sample = relaxcat_dist_f32_sample: GenSample<f32>,
-    rsample_log = relaxcat_dist_f32_rsample_log: GenSample<f32>,
-    rsample_hard = relaxcat_dist_f32_rsample_hard: GenSample2<f32>,
-    rsample_with_log = relaxcat_dist_f32_rsample_with_log: GenSample2<f32>,
-    rsample_hard_with_log = relaxcat_dist_f32_rsample_hard_with_log: GenSample3<f32>,
-    rsample_rows = relaxcat_dist_f32_rsample_rows: RowsSample<f32>,
-    rsample_log_rows = relaxcat_dist_f32_rsample_log_rows: RowsSample<f32>,
-    rsample_hard_rows = relaxcat_dist_f32_rsample_hard_rows: RowsSample2<f32>,
-    rsample_with_log_rows = relaxcat_dist_f32_rsample_with_log_rows: RowsSample2<f32>,
-    rsample_hard_with_log_rows = relaxcat_dist_f32_rsample_hard_with_log_rows: RowsSample3<f32>,
-    log_prob = relaxcat_dist_f32_log_prob: LogProb<f32>,
-    log_prob_x = relaxcat_dist_f32_log_prob_x: LogProb<f32>,
-    rsample_backward = relaxcat_dist_f32_rsample_backward: SampleBackward<f32>,
-    rsample_hard_backward = relaxcat_dist_f32_rsample_hard_backward: SampleBackward<f32>,
-    rsample_log_backward = relaxcat_dist_f32_rsample_log_backward: SampleBackward<f32>,
-    log_prob_backward = relaxcat_dist_f32_log_prob_backward: LogProbBackward<f32>,
-    log_prob_x_backward = relaxcat_dist_f32_log_prob_x_backward: LogProbBackward<f32>,
-    logsumexp = relaxcat_logsumexp_f32: Logsumexp<f32>,
-    softmax = relaxcat_softmax_f32: RowMap<f32>,
-    log_softmax = relaxcat_log_softmax_f32: RowMap<f32>,
-    gumbel = relaxcat_gumbel_f32: Gumbel<f32>,
-    oneshot_rsample_rows = relaxcat_rsample_rows_f32: OneShotRows<f32>,
-    oneshot_log_prob = relaxcat_log_prob_f32: OneShotLogProb<f32>,
-    oneshot_log_prob_x = relaxcat_log_prob_x_f32: OneShotLogProb<f32>,
-    categorical_sample = relaxcat_categorical_sample_f32: CategoricalSample<f32>,
-    rsample_hard_index = relaxcat_dist_f32_rsample_hard_index: GenIndex,
-    rsample_hard_index_rows = relaxcat_dist_f32_rsample_hard_index_rows: RowsIndex,
-]);
-
-api!(pub F64: f64, [
-    new = relaxcat_dist_f64_new: NewFn<f64>,
-    free = relaxcat_dist_f64_free: unsafe extern "C" fn(*mut Handle) -> i32,
-    with_context = relaxcat_dist_f64_with_context: unsafe extern "C" fn(D, Ctx, *mut *mut Handle) -> i32,
-    num_categories = relaxcat_dist_f64_num_categories: SizeAttr,
-    batch_rows = relaxcat_dist_f64_batch_rows: SizeAttr,
-    temperature_len = relaxcat_dist_f64_temperature_len: SizeAttr,
-    temperature = relaxcat_dist_f64_temperature: CopyOut<f64>,
-    probs = relaxcat_dist_f64_probs: CopyOut<f64>,
-    logits = relaxcat_dist_f64_logits: CopyOut<f64>,
-    param = relaxcat_dist_f64_param: I32Attr,
-    validates = relaxcat_dist_f64_validates: I32Attr,
-    rsample = relaxcat_dist_f64_rsample: GenSample<f64>,
-    sample = relaxcat_dist_f64_sample: GenSample<f64>,
-    rsample_log = relaxcat_dist_f64_rsample_log: GenSample<f64>,
-    rsample_hard = relaxcat_dist_f64_rsample_hard: GenSample2<f64>,
-    rsample_with_log = relaxcat_dist_f64_rsample_with_log: GenSample2<f64>,
-    rsample_hard_with_log = relaxcat_dist_f64_rsample_hard_with_log: GenSample3<f64>,
-    rsample_rows = relaxcat_dist_f64_rsample_rows: RowsSample<f64>,
-    rsample_log_rows = relaxcat_dist_f64_rsample_log_rows: RowsSample<f64>,
-    rsample_hard_rows = relaxcat_dist_f64_rsample_hard_rows: RowsSample2<f64>,
-    rsample_with_log_rows = relaxcat_dist_f64_rsample_with_log_rows: RowsSample2<f64>,
-    rsample_hard_with_log_rows = relaxcat_dist_f64_rsample_hard_with_log_rows: RowsSample3<f64>,
-    log_prob = relaxcat_dist_f64_log_prob: LogProb<f64>,
-    log_prob_x = relaxcat_dist_f64_log_prob_x: LogProb<f64>,
-    rsample_backward = relaxcat_dist_f64_rsample_backward: SampleBackward<f64>,
-    rsample_hard_backward = relaxcat_dist_f64_rsample_hard_backward: SampleBackward<f64>,
-    rsample_log_backward = relaxcat_dist_f64_rsample_log_backward: SampleBackward<f64>,
-    log_prob_backward = relaxcat_dist_f64_log_prob_backward: LogProbBackward<f64>,
-    log_prob_x_backward = relaxcat_dist_f64_log_prob_x_backward: LogProbBackward<f64>,
-    logsumexp = relaxcat_logsumexp_f64: Logsumexp<f64>,
-    softmax = relaxcat_softmax_f64: RowMap<f64>,
-    log_softmax = relaxcat_log_softmax_f64: RowMap<f64>,
-    gumbel = relaxcat_gumbel_f64: Gumbel<f64>,
-    oneshot_rsample_rows = relaxcat_rsample_rows_f64: OneShotRows<f64>,
-    oneshot_log_prob = relaxcat_log_prob_f64: OneShotLogProb<f64>,
-    oneshot_log_prob_x = relaxcat_log_prob_x_f64: OneShotLogProb<f64>,
-    categorical_sample = relaxcat_categorical_sample_f64: CategoricalSample<f64>,
-    rsample_hard_index = relaxcat_dist_f64_rsample_hard_index: GenIndex,
-    rsample_hard_index_rows = relaxcat_dist_f64_rsample_hard_index_rows: RowsIndex,
-]);
+/// The `f64` entry points.
+pub static F64: Api<f64> = Api {
+    new: relaxcat_dist_f64_new,
+    free: relaxcat_dist_f64_free,
+    with_context: relaxcat_dist_f64_with_context,
+    num_categories: relaxcat_dist_f64_num_categories,
+    batch_rows: relaxcat_dist_f64_batch_rows,
+    temperature_len: relaxcat_dist_f64_temperature_len,
+    temperature: relaxcat_dist_f64_temperature,
+    probs: relaxcat_dist_f64_probs,
+    logits: relaxcat_dist_f64_logits,
+    param: relaxcat_dist_f64_param,
+    validates: relaxcat_dist_f64_validates,
+    rsample: relaxcat_dist_f64_rsample,
+    sample: relaxcat_dist_f64_sample,
+    rsample_log: relaxcat_dist_f64_rsample_log,
+    rsample_hard: relaxcat_dist_f64_rsample_hard,
+    rsample_with_log: relaxcat_dist_f64_rsample_with_log,
+    rsample_hard_with_log: relaxcat_dist_f64_rsample_hard_with_log,
+    rsample_rows: relaxcat_dist_f64_rsample_rows,
+    rsample_log_rows: relaxcat_dist_f64_rsample_log_rows,
+    rsample_hard_rows: relaxcat_dist_f64_rsample_hard_rows,
+    rsample_with_log_rows: relaxcat_dist_f64_rsample_with_log_rows,
+    rsample_hard_with_log_rows: relaxcat_dist_f64_rsample_hard_with_log_rows,
+    log_prob: relaxcat_dist_f64_log_prob,
+    log_prob_x: relaxcat_dist_f64_log_prob_x,
+    rsample_backward: relaxcat_dist_f64_rsample_backward,
+    rsample_hard_backward: relaxcat_dist_f64_rsample_hard_backward,
+    rsample_log_backward: relaxcat_dist_f64_rsample_log_backward,
+    log_prob_backward: relaxcat_dist_f64_log_prob_backward,
+    log_prob_x_backward: relaxcat_dist_f64_log_prob_x_backward,
+    logsumexp: relaxcat_logsumexp_f64,
+    softmax: relaxcat_softmax_f64,
+    log_softmax: relaxcat_log_softmax_f64,
+    gumbel: relaxcat_gumbel_f64,
+    oneshot_rsample_rows: relaxcat_rsample_rows_f64,
+    oneshot_log_prob: relaxcat_log_prob_f64,
+    oneshot_log_prob_x: relaxcat_log_prob_x_f64,
+    categorical_sample: relaxcat_categorical_sample_f64,
+    rsample_hard_index: relaxcat_dist_f64_rsample_hard_index,
+    rsample_hard_index_rows: relaxcat_dist_f64_rsample_hard_index_rows,
+};
