@@ -12,9 +12,9 @@
 
 use super::buffer::{handle, out_param};
 use super::status::{entry, relaxcat_status};
+use crate::Backend;
 use crate::error::{Error, ErrorKind};
 use crate::par::{Exec, Threads};
-use crate::Backend;
 use std::ffi::{CStr, c_char};
 
 /// Execution options for calls: a thread count and a SIMD backend.

@@ -15,6 +15,16 @@
 //! register-hungry kernels (exp, ln and the row state of eight xoshiro
 //! lanes live at once). Measured on an AMD EPYC of CPU family 26 (Zen 5): up to 10% faster, the speed
 //! of a `-C target-cpu=native` build.
+//!
+//! Under Miri (`cfg(miri)`, scripts/miri.sh) the AVX2 and AVX-512VL
+//! backends report unavailable: never chosen, refused by `Exec`, and
+//! [`dispatch`] falls back as on a CPU without them. The default there is
+//! [`Backend::Scalar`], the plain-Rust reference, as BLAKE3 and memchr
+//! fall back to their portable code under Miri: its every operation is
+//! ordinary Rust that Miri checks fully, whereas the portable backend goes
+//! through `wide`'s SSE2 intrinsics, which Miri emulates with shims of its
+//! own. The portable backend stays available (it runs under Miri), so the
+//! tests that loop over [`Backend::available`] check both.
 
 use super::{Real, Vector};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -81,8 +91,8 @@ impl Backend {
     }
 
     /// The backend used when none is asked for: `RELAXCAT_FORCE_BACKEND` if
-    /// set to an available backend, else the best one the CPU has. Decided
-    /// once per process.
+    /// set to an available backend, else the best one the CPU has (under
+    /// Miri, scalar: see the module docs). Decided once per process.
     pub fn default_choice() -> Backend {
         match DEFAULT.load(Ordering::Relaxed) {
             UNSET => {
@@ -94,6 +104,9 @@ impl Backend {
                     Backend::Avx512vl
                 } else if avx2_detected() {
                     Backend::Avx2
+                } else if cfg!(miri) {
+                    // See the module docs.
+                    Backend::Scalar
                 } else {
                     Backend::Portable
                 };
@@ -124,25 +137,27 @@ impl Backend {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 fn avx2_detected() -> bool {
     // std caches the CPUID result, so this is a load and a test.
     std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// Never under Miri (see the module docs), nor off x86_64.
+#[cfg(any(not(target_arch = "x86_64"), miri))]
 fn avx2_detected() -> bool {
     false
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(miri)))]
 fn avx512vl_detected() -> bool {
     avx2_detected()
         && std::is_x86_feature_detected!("avx512f")
         && std::is_x86_feature_detected!("avx512vl")
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+/// Never under Miri (see the module docs), nor off x86_64.
+#[cfg(any(not(target_arch = "x86_64"), miri))]
 fn avx512vl_detected() -> bool {
     false
 }

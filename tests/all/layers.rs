@@ -69,8 +69,15 @@ fn nothing_above_par_reaches_into_simd() {
 #[test]
 fn the_layer_list_covers_the_files_it_names() {
     let files = api_layer();
-    assert!(files.len() >= 7 + 10, "expected the API files and src/ffi/**: {files:?}");
+    assert!(
+        files.len() >= 7 + 10,
+        "expected the API files and src/ffi/**: {files:?}"
+    );
     for f in &files {
-        assert!(f.exists(), "{} is gone: update tests/all/layers.rs", f.display());
+        assert!(
+            f.exists(),
+            "{} is gone: update tests/all/layers.rs",
+            f.display()
+        );
     }
 }

@@ -12,6 +12,7 @@
 mod common;
 
 mod bad_input_matrix;
+mod c_abi;
 mod categorical;
 mod consistency;
 mod determinism;
