@@ -29,7 +29,7 @@
 //! The same for `grad`, `oneshot`, `categorical` and `rows`. The `f64` files
 //! are generated text, not macro output, because cbindgen reads the source,
 //! not the expansion; tests/all/header.rs regenerates them (and the header)
-//! with `RELAXCAT_BLESS=1` and fails when either differs. [`status::entry`]
+//! with `RELAXCAT_BLESS=1` and fails when either differs. `status::entry!`
 //! is the one panic / status / last-error boundary of every function.
 //!
 //! [`Exec`]: crate::Exec
