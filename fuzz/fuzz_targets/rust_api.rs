@@ -842,8 +842,8 @@ fn categorical_calls<T: Real + Float>(input: &mut Input) {
     }
 }
 
-/// `rsample_hard_index_rows_into` is the position of the 1 of
-/// `rsample_hard_rows_into` on the scalar backend; errors write nothing.
+/// `draw(.., Draw::Index)` is the position of the 1 of
+/// `draw(.., Draw::Hard)` on the scalar backend; errors write nothing.
 fn hard_index_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let d = &st.dist;
     let k = d.num_categories();
