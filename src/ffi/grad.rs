@@ -344,27 +344,20 @@ unsafe fn draw_with_log<H: DistHandle>(
     // committed only after the sampler succeeded.
     let (mut soft, mut log, mut hard) =
         unsafe { (soft.dense(), log.dense(), hard.map(|m| m.dense())) };
-    match hard.as_mut() {
-        Some(hard) => dist.draw(
-            Noise::Generator(&mut generator, samples),
-            Draw::HardWithLog {
-                hard: hard.buf(),
-                soft: soft.buf(),
-                log: log.buf(),
-            },
-        )?,
-        None => dist.draw(
-            Noise::Generator(&mut generator, samples),
-            Draw::SoftWithLog {
-                soft: soft.buf(),
-                log: log.buf(),
-            },
-        )?,
-    }
+    let out = fused(hard.as_mut().map(DenseOut::buf), soft.buf(), log.buf());
+    dist.draw(Noise::Generator(&mut generator, samples), out)?;
     soft.commit();
     log.commit();
     hard.into_iter().for_each(DenseOut::commit);
     Ok(())
+}
+
+/// The fused draw of `y` and `ln y`, with the one-hot rows when wanted.
+fn fused<'o, T>(hard: Option<&'o mut [T]>, soft: &'o mut [T], log: &'o mut [T]) -> Draw<'o, T> {
+    match hard {
+        Some(hard) => Draw::HardWithLog { hard, soft, log },
+        None => Draw::SoftWithLog { soft, log },
+    }
 }
 
 /// Rows `[begin, end)` of a stream as `y` and `ln y` (and one-hot rows).
@@ -399,23 +392,8 @@ pub(super) unsafe fn draw_with_log_rows<H: DistHandle>(
     // SAFETY: as in `draw_with_log`.
     let (mut soft, mut log, mut hard) =
         unsafe { (soft.dense(), log.dense(), hard.map(|m| m.dense())) };
-    match hard.as_mut() {
-        Some(hard) => dist.draw(
-            Noise::Rows(stream, rows),
-            Draw::HardWithLog {
-                hard: hard.buf(),
-                soft: soft.buf(),
-                log: log.buf(),
-            },
-        )?,
-        None => dist.draw(
-            Noise::Rows(stream, rows),
-            Draw::SoftWithLog {
-                soft: soft.buf(),
-                log: log.buf(),
-            },
-        )?,
-    }
+    let out = fused(hard.as_mut().map(DenseOut::buf), soft.buf(), log.buf());
+    dist.draw(Noise::Rows(stream, rows), out)?;
     soft.commit();
     log.commit();
     hard.into_iter().for_each(DenseOut::commit);
