@@ -124,6 +124,7 @@ fn dist<T: BenchFloat>(
         .build()
         .expect("valid distribution")
         .into_owned()
+        .expect("memory for the copy")
 }
 
 /// The row kernels, one group per kernel.

@@ -265,6 +265,13 @@ typedef struct {
  */
 #define RELAXCAT_ERROR_INTERNAL 11
 
+/**
+ * The memory the call needs (a distribution's state, a temporary, or
+ * per-thread scratch) could not be allocated; the message gives the byte
+ * count. Nothing was written, and the process goes on.
+ */
+#define RELAXCAT_ERROR_OUT_OF_MEMORY 12
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

@@ -67,7 +67,10 @@ export CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${SANITIZE_OPT_LEVEL:-1}"
 export CARGO_PROFILE_RELEASE_DEBUG=line-tables-only
 # Fail on any report; leaks included. halt_on_error keeps the first report.
-export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1"
+# allocator_may_return_null: a failed allocation returns NULL, as libc's
+# does, instead of ASan stopping the process: tests/all/oom.rs checks that
+# the library turns a refused reservation into RELAXCAT_ERROR_OUT_OF_MEMORY.
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:strict_string_checks=1:allocator_may_return_null=1"
 # Keep the statistical tests at their default sizes; threads: 2 cores.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-2}"
 
@@ -86,7 +89,7 @@ skips+=(${SANITIZE_EXTRA_SKIP:-})
 # kernels against the oracle on every shape class. Left to SANITIZE_ALL:
 # statistics, grad, properties, reference_values, rng_lanes, math_accuracy
 # (they compute on the same paths, for longer).
-ci_modules="errors bad_input_matrix determinism consistency oracle_kernels oneshot extremes"
+ci_modules="errors bad_input_matrix determinism consistency oracle_kernels oneshot extremes oom"
 filters=()
 skips+=(--skip symbols:: --skip header::)
 if [ -z "${SANITIZE_ALL:-}" ]; then

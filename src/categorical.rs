@@ -28,6 +28,7 @@
 //! one-hot rows, see
 //! [`Draw::Index`](crate::Draw::Index).
 
+use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::categorical::{CategoricalPrep, CategoricalRows};
 use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamInput};
@@ -124,34 +125,30 @@ fn touched(rows: &Range<usize>, batch_rows: usize) -> Vec<Range<usize>> {
     }
 }
 
-/// The parameter rows not in `touched`.
+/// The parameter rows not in `touched` (at most three ranges).
 fn untouched(touched: &[Range<usize>], batch_rows: usize) -> Vec<Range<usize>> {
-    let mut mark = vec![false; batch_rows];
-    for r in touched {
-        mark[r.clone()].iter_mut().for_each(|m| *m = true);
-    }
+    let mut sorted = touched.to_vec();
+    sorted.sort_by_key(|r| r.start);
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < batch_rows {
-        if mark[i] {
-            i += 1;
-            continue;
+    let mut at = 0;
+    for r in sorted {
+        if r.start > at {
+            out.push(at..r.start);
         }
-        let start = i;
-        while i < batch_rows && !mark[i] {
-            i += 1;
-        }
-        out.push(start..i);
+        at = at.max(r.end);
+    }
+    if at < batch_rows {
+        out.push(at..batch_rows);
     }
     out
 }
 
 /// Whether any row of `rows` breaks the logits rules (the check kernel of
 /// distribution building).
-fn any_bad_rows<T: Float>(exec: &Exec, logits: &[T], k: usize, rows: Range<usize>) -> bool {
+fn any_bad_rows<T: Float>(exec: &Exec, logits: &[T], k: usize, rows: Range<usize>) -> Result<bool> {
     let n = rows.len();
-    let mut shift = vec![T::ZERO; n];
-    let mut unmasked = vec![0usize; n];
+    let mut shift = alloc::filled(n, T::ZERO, "row shifts")?;
+    let mut unmasked = alloc::filled(n, 0usize, "unmasked counts")?;
     let split = RowSplit {
         rows: n,
         row_elements: k,
@@ -180,7 +177,7 @@ fn any_bad_rows<T: Float>(exec: &Exec, logits: &[T], k: usize, rows: Range<usize
             )
         },
     );
-    unmasked.contains(&FLAGGED_ROW)
+    Ok(unmasked.contains(&FLAGGED_ROW))
 }
 
 /// Categorical indices: rows `rows` of the stream's `S x B` sample rows
@@ -245,16 +242,14 @@ pub fn sample_rows<T: Float>(
 
     // 1/T saturates at the largest finite value (a subnormal T); T = 0
     // rows are greedy and never read theirs.
-    let inv_temperature: Vec<T> = temperature
-        .iter()
-        .map(|&t| {
-            if t == T::ZERO {
-                T::ZERO
-            } else {
-                (T::ONE / t).min_finite()
-            }
-        })
-        .collect();
+    let inv_t = temperature.iter().map(|&t| {
+        if t == T::ZERO {
+            T::ZERO
+        } else {
+            (T::ONE / t).min_finite()
+        }
+    });
+    let inv_temperature = alloc::collected(temperature.len(), inv_t, "1 / temperature")?;
     let k_top = top_k.unwrap_or(k).min(k);
     let restrict = k_top < k;
     let wants_log_prob = log_prob.is_some();
@@ -267,13 +262,15 @@ pub fn sample_rows<T: Float>(
     } else {
         0
     };
-    let mut count = vec![0usize; if restrict { prep_rows } else { 0 }];
-    let mut prep_flags = vec![0usize; prep_rows];
-    let mut cand_index = vec![0usize; prep_rows * stride];
-    let mut cand_logit = vec![T::ZERO; prep_rows * stride];
+    let count_len = if restrict { prep_rows } else { 0 };
+    let mut count = alloc::filled(count_len, 0usize, "top-k counts")?;
+    let mut prep_flags = alloc::filled(prep_rows, 0usize, "row flags")?;
+    // prep_rows * stride <= B * K: it fits, as the logits do.
+    let mut cand_index = alloc::filled(prep_rows * stride, 0usize, "top-k indices")?;
+    let mut cand_logit = alloc::filled(prep_rows * stride, T::ZERO, "top-k logits")?;
     let lp_width = usize::from(wants_log_prob);
-    let mut shift = vec![T::ZERO; prep_rows * lp_width];
-    let mut lse = vec![T::ZERO; prep_rows * lp_width];
+    let mut shift = alloc::filled(prep_rows * lp_width, T::ZERO, "row shifts")?;
+    let mut lse = alloc::filled(prep_rows * lp_width, T::ZERO, "log normalisers")?;
     if prep_rows > 0 {
         for range in &touched {
             let span = |w: usize| range.start * w..range.end * w;
@@ -338,9 +335,9 @@ pub fn sample_rows<T: Float>(
 
     // The draws, into temporaries: nothing reaches the caller before every
     // check has passed.
-    let mut index = vec![0i64; n];
-    let mut lp = vec![T::ZERO; n * lp_width];
-    let mut flags = vec![0usize; n];
+    let mut index = alloc::filled(n, 0i64, "index result")?;
+    let mut lp = alloc::filled(n * lp_width, T::ZERO, "log-probability result")?;
+    let mut flags = alloc::filled(n, 0usize, "row flags")?;
     let split = RowSplit {
         rows: n,
         row_elements: k,
@@ -382,11 +379,10 @@ pub fn sample_rows<T: Float>(
         },
     );
     if validate {
-        let bad = prep_flags.contains(&1)
-            || flags.contains(&1)
-            || untouched(&touched, batch_rows)
-                .into_iter()
-                .any(|r| any_bad_rows(exec, logits, k, r));
+        let mut bad = prep_flags.contains(&1) || flags.contains(&1);
+        for r in untouched(&touched, batch_rows) {
+            bad = bad || any_bad_rows(exec, logits, k, r)?;
+        }
         if bad {
             validate::logits(logits, k)?;
         }

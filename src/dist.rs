@@ -16,6 +16,7 @@
 //! distribution keeps `1/t`, the number `K'` of unmasked categories and
 //! `lgamma(K') + (K'-1) ln t`.
 
+use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::batch::{DensityRows, SampleRows};
 use crate::kernels::density::ln_gamma_count;
@@ -162,16 +163,15 @@ impl<'a, T: Float> Builder<'a, T> {
         // Unmasked counts (and ln p) in one kernel, which flags every row
         // the parameter rules reject (see kernels::params).
         let values: &[T] = &given;
-        let mut ln_probs = vec![
-            T::ZERO;
-            if param == Param::Probs {
-                values.len()
-            } else {
-                0
-            }
-        ];
-        let mut unmasked = vec![0usize; batch_rows];
-        let mut row_shift = vec![T::ZERO; batch_rows];
+        let ln_len = if param == Param::Probs {
+            values.len()
+        } else {
+            0
+        };
+        let mut ln_probs = alloc::filled(ln_len, T::ZERO, "ln probs")?;
+        let mut unmasked = alloc::filled(batch_rows, 0usize, "unmasked counts")?;
+        let mut row_shift = alloc::filled(batch_rows, T::ZERO, "row shifts")?;
+        let mut inv_temperature = alloc::reserve(self.temperature.len(), "1 / temperature")?;
         let kind = match param {
             Param::Probs => ParamInput::Probs,
             Param::Logits => ParamInput::Logits,
@@ -227,10 +227,7 @@ impl<'a, T: Float> Builder<'a, T> {
         let temperature = self.temperature;
         // 1/t saturates at the largest finite value, so a subnormal
         // temperature never makes `(l + g) / t` a NaN (see perturb_row).
-        let inv_temperature = temperature
-            .iter()
-            .map(|&t| (T::ONE / t).min_finite())
-            .collect();
+        inv_temperature.extend(temperature.iter().map(|&t| (T::ONE / t).min_finite()));
         Ok(RelaxedOneHotCategorical {
             k,
             batch_rows,
@@ -278,46 +275,95 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
     }
 
     /// The same distribution owning its parameters and temperature (copied
-    /// if borrowed), free of the borrow.
-    pub fn into_owned(self) -> RelaxedOneHotCategorical<'static, T> {
-        RelaxedOneHotCategorical {
+    /// if borrowed), free of the borrow. An [`ErrorKind::OutOfMemory`]
+    /// error if the copy cannot be allocated.
+    pub fn into_owned(self) -> Result<RelaxedOneHotCategorical<'static, T>> {
+        fn owned<T: Clone>(values: Cow<'_, [T]>, what: &str) -> Result<Vec<T>> {
+            match values {
+                Cow::Owned(v) => Ok(v),
+                Cow::Borrowed(v) => alloc::copied(v, what),
+            }
+        }
+        Ok(RelaxedOneHotCategorical {
             k: self.k,
             batch_rows: self.batch_rows,
             param: self.param,
-            temperature: Cow::Owned(self.temperature.into_owned()),
+            temperature: Cow::Owned(owned(self.temperature, "temperature copy")?),
             inv_temperature: self.inv_temperature,
-            given: Cow::Owned(self.given.into_owned()),
+            given: Cow::Owned(owned(self.given, "parameter copy")?),
             ln_probs: self.ln_probs,
             row_shift: self.row_shift,
             unmasked: self.unmasked,
             log_norm: self.log_norm,
             validate: self.validate,
             exec: self.exec,
-        }
+        })
     }
 
-    /// `lgamma(K') + (K'-1) ln t` per parameter row.
-    pub(crate) fn log_norm(&self) -> &[f64] {
-        self.log_norm.get_or_init(|| {
-            let t = &self.temperature;
-            // Rows almost always share K' (and often t): remember the last
-            // lgamma and ln t instead of recomputing them per row.
-            let mut last_lgamma = (usize::MAX, 0.0);
-            let mut last_ln_t = (f64::NAN, 0.0);
-            (0..self.batch_rows)
-                .map(|b| {
-                    let kp = self.unmasked[b];
-                    if last_lgamma.0 != kp {
-                        last_lgamma = (kp, ln_gamma_count(kp));
-                    }
-                    let t = t[if t.len() == 1 { 0 } else { b }].to_f64();
-                    if last_ln_t.0.to_bits() != t.to_bits() {
-                        last_ln_t = (t, t.ln());
-                    }
-                    last_lgamma.1 + (kp as f64 - 1.0) * last_ln_t.1
-                })
-                .collect()
+    /// The same distribution with `given` replaced by an owned copy of the
+    /// same values (the C ABI's copy, reserved before the build).
+    pub(crate) fn with_given(mut self, copy: Vec<T>) -> RelaxedOneHotCategorical<'a, T> {
+        debug_assert_eq!(copy.len(), self.given.len());
+        self.given = Cow::Owned(copy);
+        self
+    }
+
+    /// A copy of the distribution (what `clone` gives), with an
+    /// [`ErrorKind::OutOfMemory`] error instead of an abort if its buffers
+    /// cannot be allocated.
+    pub fn try_clone(&self) -> Result<Self> {
+        fn cow<'c, T: Clone>(values: &Cow<'c, [T]>, what: &str) -> Result<Cow<'c, [T]>> {
+            Ok(match values {
+                Cow::Borrowed(v) => Cow::Borrowed(*v),
+                Cow::Owned(v) => Cow::Owned(alloc::copied(v, what)?),
+            })
+        }
+        let log_norm = OnceLock::new();
+        if let Some(v) = self.log_norm.get() {
+            // A fresh OnceLock: setting it cannot fail.
+            let _ = log_norm.set(alloc::copied(v, "log normalisers")?);
+        }
+        Ok(RelaxedOneHotCategorical {
+            k: self.k,
+            batch_rows: self.batch_rows,
+            param: self.param,
+            temperature: cow(&self.temperature, "temperature copy")?,
+            inv_temperature: alloc::copied(&self.inv_temperature, "1 / temperature")?,
+            given: cow(&self.given, "parameter copy")?,
+            ln_probs: alloc::copied(&self.ln_probs, "ln probs")?,
+            row_shift: alloc::copied(&self.row_shift, "row shifts")?,
+            unmasked: alloc::copied(&self.unmasked, "unmasked counts")?,
+            log_norm,
+            validate: self.validate,
+            exec: self.exec.clone(),
         })
+    }
+
+    /// `lgamma(K') + (K'-1) ln t` per parameter row, computed on first use
+    /// (only the density and its gradients need it).
+    pub(crate) fn log_norm(&self) -> Result<&[f64]> {
+        if let Some(v) = self.log_norm.get() {
+            return Ok(v);
+        }
+        let t = &self.temperature;
+        // Rows almost always share K' (and often t): remember the last
+        // lgamma and ln t instead of recomputing them per row.
+        let mut last_lgamma = (usize::MAX, 0.0);
+        let mut last_ln_t = (f64::NAN, 0.0);
+        let rows = (0..self.batch_rows).map(|b| {
+            let kp = self.unmasked[b];
+            if last_lgamma.0 != kp {
+                last_lgamma = (kp, ln_gamma_count(kp));
+            }
+            let t = t[if t.len() == 1 { 0 } else { b }].to_f64();
+            if last_ln_t.0.to_bits() != t.to_bits() {
+                last_ln_t = (t, t.ln());
+            }
+            last_lgamma.1 + (kp as f64 - 1.0) * last_ln_t.1
+        });
+        let v = alloc::collected(self.batch_rows, rows, "log normalisers")?;
+        // Another thread may have set it meanwhile: the same numbers.
+        Ok(self.log_norm.get_or_init(|| v))
     }
 
     /// The log-weights the kernels read, `B x K`: the logits as given, or
@@ -351,14 +397,14 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
     }
 
     /// Normalised logits and probs of every row, in one kernel.
-    fn normalised(&self, logits: &mut [T], probs: &mut [T]) {
+    fn normalised(&self, logits: &mut [T], probs: &mut [T]) -> Result<()> {
         let k = self.k;
         let kind = match self.param {
             Param::Probs => ParamInput::Probs,
             Param::Logits => ParamInput::Logits,
         };
         let given: &[T] = &self.given;
-        let mut counts = vec![0usize; self.batch_rows];
+        let mut counts = alloc::filled(self.batch_rows, 0usize, "unmasked counts")?;
         let split = RowSplit {
             rows: self.batch_rows,
             row_elements: k,
@@ -387,6 +433,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
                 )
             },
         );
+        Ok(())
     }
 
     fn check_parameter_output(&self, name: &str, out: &[T]) -> Result<()> {
@@ -401,32 +448,30 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
     /// masked categories 0) into `out`; computed on each call.
     pub fn probs_into(&self, out: &mut [T]) -> Result<()> {
         self.check_parameter_output("probs output", out)?;
-        let mut logits = vec![T::ZERO; out.len()];
-        self.normalised(&mut logits, out);
-        Ok(())
+        let mut logits = alloc::filled(out.len(), T::ZERO, "normalised logits")?;
+        self.normalised(&mut logits, out)
     }
 
     /// [`probs_into`](Self::probs_into) into a new `Vec`.
-    pub fn probs(&self) -> Vec<T> {
-        let mut out = vec![T::ZERO; self.given.len()];
-        self.normalised(&mut vec![T::ZERO; self.given.len()], &mut out);
-        out
+    pub fn probs(&self) -> Result<Vec<T>> {
+        let mut out = alloc::filled(self.given.len(), T::ZERO, "probs output")?;
+        self.probs_into(&mut out)?;
+        Ok(out)
     }
 
     /// Writes the normalised logits (`ln probs`, `B x K`; masked categories
     /// `-inf`) into `out`; computed on each call.
     pub fn logits_into(&self, out: &mut [T]) -> Result<()> {
         self.check_parameter_output("logits output", out)?;
-        let mut probs = vec![T::ZERO; out.len()];
-        self.normalised(out, &mut probs);
-        Ok(())
+        let mut probs = alloc::filled(out.len(), T::ZERO, "normalised probs")?;
+        self.normalised(out, &mut probs)
     }
 
     /// [`logits_into`](Self::logits_into) into a new `Vec`.
-    pub fn logits(&self) -> Vec<T> {
-        let mut out = vec![T::ZERO; self.given.len()];
-        self.normalised(&mut out, &mut vec![T::ZERO; self.given.len()]);
-        out
+    pub fn logits(&self) -> Result<Vec<T>> {
+        let mut out = alloc::filled(self.given.len(), T::ZERO, "logits output")?;
+        self.logits_into(&mut out)?;
+        Ok(out)
     }
 
     /// The parameterisation the distribution was built from.
@@ -534,8 +579,10 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
         if out.len() != n {
             return Err(Error::length("log_prob output", out.len(), n));
         }
-        let mut result = vec![T::ZERO; n];
-        let mut totals = vec![T::ZERO; if self.validate { n } else { 0 }];
+        let log_norm = self.log_norm()?;
+        let mut result = alloc::filled(n, T::ZERO, "log_prob result")?;
+        let totals_len = if self.validate { n } else { 0 };
+        let mut totals = alloc::filled(totals_len, T::ZERO, "value row totals")?;
         let split = RowSplit {
             rows: n,
             row_elements: k,
@@ -557,7 +604,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
                         logits: self.log_weights(),
                         row_shift: &self.row_shift,
                         temperature: &self.temperature,
-                        log_norm: self.log_norm(),
+                        log_norm,
                         unmasked: &self.unmasked,
                         k,
                         first_row: rows.start,
@@ -600,7 +647,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
 
     /// [`log_prob_into`](Self::log_prob_into) into a new `Vec`.
     pub fn log_prob(&self, value: &[T]) -> Result<Vec<T>> {
-        let mut out = vec![T::ZERO; value.len() / self.k];
+        let mut out = alloc::filled(value.len() / self.k, T::ZERO, "log_prob output")?;
         self.log_prob_into(value, &mut out)?;
         Ok(out)
     }
@@ -614,7 +661,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
 
     /// [`log_prob_x_into`](Self::log_prob_x_into) into a new `Vec`.
     pub fn log_prob_x(&self, value: &[T]) -> Result<Vec<T>> {
-        let mut out = vec![T::ZERO; value.len() / self.k];
+        let mut out = alloc::filled(value.len() / self.k, T::ZERO, "log_prob_x output")?;
         self.log_prob_x_into(value, &mut out)?;
         Ok(out)
     }

@@ -16,6 +16,7 @@
 //! methods) allocate the outputs and call [`draw`](RelaxedOneHotCategorical::draw).
 
 use crate::Float;
+use crate::alloc;
 use crate::dist::RelaxedOneHotCategorical;
 use crate::error::{Error, Result, checked_product};
 use crate::kernels::sample::SampleKind;
@@ -116,10 +117,8 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         width: usize,
     ) -> Result<Vec<E>> {
         let rows = checked_product("samples x batch rows", samples, self.batch_rows())?;
-        Ok(vec![
-            E::default();
-            checked_product("sample rows x K", rows, width)?
-        ])
+        let len = checked_product("sample rows x K", rows, width)?;
+        alloc::filled(len, E::default(), "sample output")
     }
 
     /// `samples x B` relaxed samples (`samples * B * K` values), row `i`

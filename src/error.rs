@@ -35,6 +35,9 @@ pub enum ErrorKind {
     InvalidOption = 10,
     /// A panic inside the library, caught at the C boundary (a bug).
     Internal = 11,
+    /// Memory for the call could not be allocated; the message gives the
+    /// byte count. Nothing was written.
+    OutOfMemory = 12,
 }
 
 /// An error: its [`ErrorKind`] and a message that says what was wrong.

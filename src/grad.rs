@@ -33,6 +33,7 @@
 //! validation on, the values) before writing anything; on an error no
 //! output is touched.
 
+use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::density::CHUNK;
 use crate::kernels::grad::Have;
@@ -177,15 +178,18 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
     /// Runs `tiles` with the parameter outputs of `grads` (logits and
     /// temperature gradients, per batch row, summed over samples), then
     /// finishes them: the scalar temperature's sum, the probs chain.
-    /// `per_row` and its widths pass through to [`run_tiles`].
+    /// `per_row` and its widths, and the tiles' `scratch_len`, pass through
+    /// to [`run_tiles`]. Every temporary is reserved before an output is
+    /// written.
     fn param_backward<const P: usize>(
         &self,
         samples: usize,
         grads: ParamGrads<'_, T>,
         per_row: [&mut [T]; P],
         per_row_widths: [usize; P],
-        tile: impl Fn(Range<usize>, Range<usize>, [&mut [T]; 2], [Vec<&mut [T]>; P]) + Sync,
-    ) {
+        scratch_len: usize,
+        tile: impl Fn(Range<usize>, Range<usize>, [&mut [T]; 2], [Vec<&mut [T]>; P], &mut [T]) + Sync,
+    ) -> Result<()> {
         let (k, b) = (self.k, self.batch_rows);
         let ParamGrads {
             logits,
@@ -196,7 +200,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         let grad_logits: &mut [T] = match logits {
             Some(l) => l,
             None if probs.is_some() => {
-                logits_tmp = vec![T::ZERO; b * k];
+                logits_tmp = alloc::filled(b * k, T::ZERO, "logits gradient (probs chain)")?;
                 &mut logits_tmp
             }
             None => &mut [],
@@ -205,7 +209,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         let mut t_tmp;
         let (grad_t, t_out): (&mut [T], Option<&mut [T]>) = match temperature {
             Some(t) if scalar_t => {
-                t_tmp = vec![T::ZERO; b];
+                t_tmp = alloc::filled(b, T::ZERO, "per-row temperature gradient")?;
                 (&mut t_tmp, Some(t))
             }
             Some(t) => (t, None),
@@ -227,8 +231,9 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                 widths,
                 per_row,
                 per_row_widths,
-                |t| tile(t.samples, t.batch, t.reduced, t.per_row),
-            );
+                scratch_len,
+                |t, scratch| tile(t.samples, t.batch, t.reduced, t.per_row, scratch),
+            )?;
         }
         if let Some(out) = t_out {
             // The scalar temperature's gradient: the batch rows' sums, added
@@ -256,6 +261,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                 )
             });
         }
+        Ok(())
     }
 
     fn rsample_vjp(
@@ -294,7 +300,8 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             grads,
             [],
             [],
-            |samples, batch, [grad_logits, grad_temperature], []| {
+            RsampleBackwardTile::<T>::scratch_len(k, have),
+            |samples, batch, [grad_logits, grad_temperature], [], scratch| {
                 T::rsample_backward_tile(
                     self.exec.backend(),
                     RsampleBackwardTile {
@@ -310,11 +317,11 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                         batch,
                         grad_logits,
                         grad_temperature,
+                        scratch,
                     },
                 )
             },
-        );
-        Ok(())
+        )
     }
 
     /// The backward pass of [`Draw::Soft`](crate::Draw::Soft): given the
@@ -433,7 +440,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
     fn check_values(&self, log_space: bool, value: &[T]) -> Result<()> {
         let k = self.k;
         let n = value.len() / k;
-        let mut totals = vec![T::ZERO; n];
+        let mut totals = alloc::filled(n, T::ZERO, "value row totals")?;
         let split = RowSplit {
             rows: n,
             row_elements: k,
@@ -509,6 +516,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             self.check_values(log_space, value)?;
         }
         let (k, batch_rows) = (self.k, self.batch_rows);
+        let log_norm = self.log_norm()?;
         let grad_value = grad_value.unwrap_or_default();
         let log_prob = log_prob.unwrap_or_default();
         let widths = [
@@ -520,7 +528,8 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             params,
             [grad_value, log_prob],
             widths,
-            |samples, batch, [grad_logits, grad_temperature], [grad_value, log_prob]| {
+            LogProbBackwardTile::<T>::scratch_len(k, log_space),
+            |samples, batch, [grad_logits, grad_temperature], [grad_value, log_prob], scratch| {
                 T::log_prob_backward_tile(
                     self.exec.backend(),
                     LogProbBackwardTile {
@@ -528,7 +537,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                         logits: self.log_weights(),
                         row_shift: &self.row_shift,
                         temperature: &self.temperature,
-                        log_norm: self.log_norm(),
+                        log_norm,
                         unmasked: &self.unmasked,
                         k,
                         batch_rows,
@@ -540,11 +549,11 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                         grad_temperature,
                         grad_value,
                         log_prob,
+                        scratch,
                     },
                 )
             },
-        );
-        Ok(())
+        )
     }
 
     /// The backward pass of [`log_prob_into`](Self::log_prob_into), fused

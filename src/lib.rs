@@ -44,6 +44,7 @@
 //! Nothing above `par` names the SIMD layer (tests/all/layers.rs checks it).
 #![deny(missing_docs)]
 
+mod alloc;
 pub mod categorical;
 mod dist;
 mod draw;

@@ -18,10 +18,13 @@
 //! run serially or on the rayon pool of the [`Exec`]; each element of a
 //! reduced output is always the same sum in the same order.
 
+use crate::alloc;
+use crate::error::Result;
 use crate::par::{Exec, PARALLEL_MIN_ELEMENTS, Threads};
 use crate::simd::Real;
 use rayon::prelude::*;
 use std::ops::Range;
+use std::sync::{Mutex, PoisonError};
 
 /// Elements (rows x K) a tile aims at, as the row tasks of [`crate::par`].
 #[cfg(not(fuzzing))]
@@ -109,6 +112,59 @@ pub(crate) struct Tile<'a, T, const R: usize, const P: usize> {
     pub per_row: [Vec<&'a mut [T]>; P],
 }
 
+/// Per-thread scratch for the tiles of one call, reserved before any tile
+/// runs: a failed reservation is an error while every output is still
+/// unwritten. A tile takes the buffer of the thread it runs on; tiles are
+/// leaf work (no rayon call inside), so a buffer is held by one tile at a
+/// time and its lock is never contended unless a caller's pool has more
+/// threads than counted, which only serialises those tiles. The buffer
+/// holds the previous tile's numbers: kernels write scratch before they
+/// read it.
+struct Scratch<T> {
+    buffers: Vec<Mutex<Vec<T>>>,
+}
+
+impl<T: Real> Scratch<T> {
+    /// `count` buffers of `len` elements (none when `len` is 0).
+    fn new(count: usize, len: usize) -> Result<Scratch<T>> {
+        if len == 0 {
+            return Ok(Scratch {
+                buffers: Vec::new(),
+            });
+        }
+        let mut buffers = alloc::reserve(count, "tile scratch")?;
+        for _ in 0..count {
+            buffers.push(Mutex::new(alloc::filled(len, T::ZERO, "tile scratch")?));
+        }
+        Ok(Scratch { buffers })
+    }
+
+    /// Runs `f` on the calling thread's buffer (empty when `len` was 0).
+    fn with<R>(&self, f: impl FnOnce(&mut [T]) -> R) -> R {
+        if self.buffers.is_empty() {
+            return f(&mut []);
+        }
+        let i = rayon::current_thread_index().unwrap_or(0) % self.buffers.len();
+        let mut buffer = self.buffers[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(&mut buffer)
+    }
+}
+
+/// How many tiles of `tiles` can run at once on `exec`.
+fn concurrency(exec: &Exec, tiles: usize, serial: bool) -> usize {
+    if serial {
+        return 1;
+    }
+    let threads = match exec.threads() {
+        Threads::Serial => 1,
+        Threads::Pool(pool) => pool.current_num_threads(),
+        Threads::Current => rayon::current_num_threads(),
+    };
+    threads.clamp(1, tiles.max(1))
+}
+
 /// `buf` (rows of `width`) cut into consecutive pieces of `rows_each` rows;
 /// `count` empty pieces when `width` is 0.
 fn split_rows<T>(buf: &mut [T], rows_each: usize, width: usize, count: usize) -> Vec<&mut [T]> {
@@ -123,7 +179,13 @@ fn split_rows<T>(buf: &mut [T], rows_each: usize, width: usize, count: usize) ->
 ///
 /// `reduced[j]` is `B x reduced_widths[j]`; `per_row[j]` is
 /// `S B x per_row_widths[j]`. A width of 0 means the output is not wanted
-/// (its slices are empty).
+/// (its slices are empty). Each tile also gets `scratch_len` elements of
+/// scratch (the buffer of the thread it runs on).
+///
+/// The partials and the scratch are reserved first: an
+/// [`ErrorKind::OutOfMemory`](crate::ErrorKind::OutOfMemory) error leaves
+/// every output unwritten.
+#[allow(clippy::too_many_arguments)] // the outputs and their widths pair up
 pub(crate) fn run_tiles<T: Real, const R: usize, const P: usize>(
     exec: &Exec,
     grid: Grid,
@@ -131,13 +193,25 @@ pub(crate) fn run_tiles<T: Real, const R: usize, const P: usize>(
     reduced_widths: [usize; R],
     per_row: [&mut [T]; P],
     per_row_widths: [usize; P],
-    task: impl Fn(Tile<'_, T, R, P>) + Sync,
-) {
+    scratch_len: usize,
+    task: impl Fn(Tile<'_, T, R, P>, &mut [T]) + Sync,
+) -> Result<()> {
     let slots = grid.slots();
     let chunks = grid.batch_chunks();
     let b = grid.batch;
-    let mut partials: [Vec<T>; R] =
-        core::array::from_fn(|j| vec![T::ZERO; (slots - 1) * b * reduced_widths[j]]);
+    let mut partials: [Vec<T>; R] = core::array::from_fn(|_| Vec::new());
+    for (j, partial) in partials.iter_mut().enumerate() {
+        // (slots - 1) * b <= S * B rows, and the outputs' widths fit them.
+        let len = (slots - 1) * b * reduced_widths[j];
+        *partial = alloc::filled(len, T::ZERO, "gradient partial sums")?;
+    }
+    let work = grid
+        .samples
+        .saturating_mul(b)
+        .saturating_mul(grid.row_elements);
+    let serial = is_serial(exec, work) || slots * chunks == 1;
+    let scratch = Scratch::new(concurrency(exec, slots * chunks, serial), scratch_len)?;
+    let task = |tile| scratch.with(|buf| task(tile, buf));
     {
         // reduced_pieces[j]: per slot, per batch chunk.
         let mut reduced_pieces: [Vec<Vec<&mut [T]>>; R] = core::array::from_fn(|_| Vec::new());
@@ -204,19 +278,16 @@ pub(crate) fn run_tiles<T: Real, const R: usize, const P: usize>(
             }
         }
 
-        let work = grid
-            .samples
-            .saturating_mul(b)
-            .saturating_mul(grid.row_elements);
-        if is_serial(exec, work) || tiles.len() == 1 {
-            tiles.into_iter().for_each(&task);
+        if serial {
+            tiles.into_iter().for_each(task);
         } else {
-            in_pool(exec, || tiles.into_par_iter().for_each(&task));
+            in_pool(exec, || tiles.into_par_iter().for_each(task));
         }
     }
     for (out, partial) in reduced.iter_mut().zip(&partials) {
         add_partials(exec, out, partial);
     }
+    Ok(())
 }
 
 /// Adds the partials of slots `1..` into `out` (slot 0) in slot order,

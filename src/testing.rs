@@ -3,6 +3,7 @@
 //! of the API and not covered by semver.
 
 use crate::Float;
+pub use crate::alloc::set_thread_allocation_limit;
 use crate::simd::dispatch::dispatch;
 use crate::simd::{Backend, Kernel, LANES, Real, RngLanes, Vector};
 

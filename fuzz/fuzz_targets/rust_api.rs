@@ -171,7 +171,8 @@ fn build<T: Real + Float>(input: &mut Input, exec: Exec) -> Option<State<T>> {
     let dist = match builder.build() {
         Ok(d) => {
             assert!(valid, "build accepted invalid parameters");
-            d.into_owned()
+            // Fuzz sizes are small: a copy never runs out of memory.
+            d.into_owned().expect("copy")
         }
         Err(e) => {
             check_err::<T>("build", &e, &[]);
@@ -182,7 +183,7 @@ fn build<T: Real + Float>(input: &mut Input, exec: Exec) -> Option<State<T>> {
     assert_eq!((dist.num_categories(), dist.batch_rows()), (k, rows));
     assert!(bits(dist.temperature()) == bits(&t));
     assert_eq!(dist.validates(), validate);
-    let (normalised_logits, normalised_probs) = (dist.logits(), dist.probs());
+    let (normalised_logits, normalised_probs) = (dist.logits().unwrap(), dist.probs().unwrap());
     let masked: Vec<bool> = normalised_logits
         .iter()
         .map(|l| l.to_f() == f64::NEG_INFINITY)

@@ -271,3 +271,35 @@ def test_gil_released_during_kernels():
         t.join()
     for i in range(2):
         np.testing.assert_array_equal(results[i], relaxcat.rsample(1.0, logits=logits, seed=i))
+
+
+def test_out_of_memory_is_an_error_not_an_abort():
+    """A 64 TiB matrix of untouched zero pages (mapped without reserving
+    memory): the handle's copy of it cannot be allocated on any machine
+    (it does not fit the address space beside the original), so the call
+    raises instead of aborting the interpreter."""
+    import mmap
+    import sys
+
+    if not sys.platform.startswith("linux") or sys.maxsize < 2**63 - 1:
+        pytest.skip("needs 64-bit Linux for MAP_NORESERVE")
+    rows, k = 1 << 24, 1 << 20
+    try:
+        m = mmap.mmap(
+            -1,
+            rows * k * 4,
+            # MAP_NORESERVE is 0x4000 on Linux; the module has the name
+            # only from Python 3.13.
+            flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0x4000),
+            prot=mmap.PROT_READ,
+        )
+    except OSError:
+        pytest.skip("cannot map 64 TiB here (strict overcommit)")
+    logits = np.frombuffer(m, dtype=np.float32).reshape(rows, k)
+    with pytest.raises(relaxcat.OutOfMemoryError, match="out of memory") as e:
+        relaxcat.RelaxedOneHotCategorical(1.0, logits=logits)
+    assert e.value.status == 12
+    assert isinstance(e.value, MemoryError) and isinstance(e.value, relaxcat.Error)
+    assert "70368744177664 bytes" in str(e.value)
+    # The mapping goes with the last reference to it (the traceback in `e`
+    # holds the array), never touched.

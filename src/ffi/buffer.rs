@@ -14,6 +14,7 @@
 //! `&` and `&mut` to the same memory ever coexist, and nothing is written
 //! until the Rust API has accepted the call.
 
+use crate::alloc;
 use crate::error::{Error, ErrorKind, Result};
 use std::borrow::Cow;
 use std::ops::Range;
@@ -223,26 +224,33 @@ impl<T> Mat<*const T> {
     ///
     /// # Safety
     /// As [`Mat::slice`].
-    pub unsafe fn gather<'a>(&self) -> Cow<'a, [T]>
+    pub unsafe fn gather<'a>(&self) -> Result<Cow<'a, [T]>>
     where
         T: Copy,
     {
         // SAFETY: forwarded from this function's contract.
         let all = unsafe { self.slice() };
-        gather(all, self.rows, self.k, self.ld)
+        gather(all, self.span.name, self.rows, self.k, self.ld)
     }
 }
 
-/// The `rows x k` contiguous form of a strided slice.
-fn gather<T: Copy>(all: &[T], rows: usize, k: usize, ld: usize) -> Cow<'_, [T]> {
+/// The `rows x k` contiguous form of a strided slice (a copy only when
+/// `ld > k` and there is more than one row).
+fn gather<'a, T: Copy>(
+    all: &'a [T],
+    name: &str,
+    rows: usize,
+    k: usize,
+    ld: usize,
+) -> Result<Cow<'a, [T]>> {
     if ld == k || rows <= 1 {
-        return Cow::Borrowed(&all[..rows * k]);
+        return Ok(Cow::Borrowed(&all[..rows * k]));
     }
-    let mut dense = Vec::with_capacity(rows * k);
+    let mut dense = alloc::reserve(rows * k, name)?;
     for i in 0..rows {
         dense.extend_from_slice(&all[i * ld..i * ld + k]);
     }
-    Cow::Owned(dense)
+    Ok(Cow::Owned(dense))
 }
 
 impl<T> Mat<*mut T> {
@@ -275,7 +283,7 @@ impl<T> Mat<*mut T> {
         if self.contiguous() {
             return fill(&mut all[..self.dense_len()]);
         }
-        let mut dense = vec![T::default(); self.dense_len()];
+        let mut dense = alloc::filled(self.dense_len(), T::default(), self.span.name)?;
         let result = fill(&mut dense)?;
         scatter(&dense, all, self.rows, self.k, self.ld);
         Ok(result)
@@ -286,14 +294,17 @@ impl<T> Mat<*mut T> {
     ///
     /// # Safety
     /// As [`Mat::slice_mut`].
-    pub unsafe fn copy_rows(&self) -> Vec<T>
+    pub unsafe fn copy_rows(&self) -> Result<Vec<T>>
     where
         T: Copy,
     {
         // SAFETY: forwarded from this function's contract; the borrow ends
         // before this function returns.
         let all: &[T] = unsafe { self.slice_mut() };
-        gather(all, self.rows, self.k, self.ld).into_owned()
+        match gather(all, self.span.name, self.rows, self.k, self.ld)? {
+            Cow::Owned(v) => Ok(v),
+            Cow::Borrowed(v) => alloc::copied(v, self.span.name),
+        }
     }
 
     /// Writes one value through a checked out-parameter.
@@ -354,20 +365,20 @@ impl<T: Copy + Default> Mat<*mut T> {
     ///
     /// # Safety
     /// As [`Mat::slice_mut`]; the result holds the exclusive borrow.
-    pub unsafe fn dense<'a>(&self) -> DenseOut<'a, T> {
+    pub unsafe fn dense<'a>(&self) -> Result<DenseOut<'a, T>> {
         // SAFETY: forwarded from this function's contract.
         let all = unsafe { self.slice_mut() };
-        if self.contiguous() {
+        Ok(if self.contiguous() {
             DenseOut::InPlace(&mut all[..self.dense_len()])
         } else {
             DenseOut::Temp {
-                dense: vec![T::default(); self.dense_len()],
+                dense: alloc::filled(self.dense_len(), T::default(), self.span.name)?,
                 target: all,
                 rows: self.rows,
                 k: self.k,
                 ld: self.ld,
             }
-        }
+        })
     }
 }
 
@@ -375,14 +386,10 @@ impl<T: Copy + Default> Mat<*mut T> {
 /// (inputs and outputs) of the call.
 pub(crate) fn all_disjoint(outputs: &[&Span], inputs: &[&Span]) -> Result<()> {
     for (i, out) in outputs.iter().enumerate() {
-        let others: Vec<&Span> = outputs
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != i)
-            .map(|(_, s)| *s)
-            .chain(inputs.iter().copied())
-            .collect();
-        disjoint(out, &others)?;
+        let other_outputs = outputs[..i].iter().chain(&outputs[i + 1..]);
+        for other in other_outputs.chain(inputs) {
+            disjoint(out, &[other])?;
+        }
     }
     Ok(())
 }
@@ -430,7 +437,7 @@ mod tests {
     #[test]
     fn gather_and_scatter_round_trip() {
         let all: Vec<i32> = (0..11).collect();
-        let dense = gather(&all, 3, 3, 4);
+        let dense = gather(&all, "all", 3, 3, 4).unwrap();
         assert_eq!(&*dense, &[0, 1, 2, 4, 5, 6, 8, 9, 10]);
         let mut back = vec![-1; 11];
         scatter(&dense, &mut back, 3, 3, 4);

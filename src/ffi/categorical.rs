@@ -89,7 +89,7 @@ unsafe fn categorical<T: Float>(
     all_disjoint(&outputs, &[&logits.span, &temperature.span])?;
     // SAFETY: extents, NULL and alignment checked; the outputs are disjoint
     // from the inputs and each other; readable / exclusive per contract.
-    let (dense, t) = unsafe { (logits.gather(), temperature.slice()) };
+    let (dense, t) = unsafe { (logits.gather()?, temperature.slice()) };
     let params = CategoricalParams {
         k,
         logits: &dense,

@@ -13,6 +13,7 @@
 use super::buffer::{handle, out_param};
 use super::status::{entry, relaxcat_status};
 use crate::Backend;
+use crate::alloc;
 use crate::error::{Error, ErrorKind};
 use crate::par::{Exec, Threads};
 use std::ffi::{CStr, c_char};
@@ -84,7 +85,7 @@ pub unsafe extern "C" fn relaxcat_context_new(
             exec = exec.with_backend(chosen)?;
         }
         let exec = exec.with_threads(threads)?;
-        let context = Box::new(relaxcat_context { exec, threads });
+        let context = alloc::boxed(relaxcat_context { exec, threads }, "context handle")?;
         // SAFETY: `out` was checked non-NULL and aligned.
         unsafe { out.write(Box::into_raw(context)) };
         Ok(())

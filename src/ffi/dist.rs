@@ -18,6 +18,7 @@ use super::buffer::{Mat, Span, disjoint, handle, matrix, mul, out_param, row_ran
 use super::context::{exec_of, relaxcat_context};
 use super::generator::relaxcat_generator;
 use super::status::relaxcat_status;
+use crate::alloc;
 use crate::dist::{Param, RelaxedOneHotCategorical};
 use crate::{Draw, Float, Noise};
 use std::borrow::Cow;
@@ -116,8 +117,9 @@ unsafe fn new<H: DistHandle>(
     };
     // SAFETY: the caller's contract is the helper's.
     let (dist, _) = unsafe { build(ctx, params, Ownership::Copy)? };
+    let handle = alloc::boxed(H::wrap(dist), "distribution handle")?;
     // SAFETY: `out` was checked non-NULL and aligned.
-    unsafe { out.write(Box::into_raw(Box::new(H::wrap(dist)))) };
+    unsafe { out.write(Box::into_raw(handle)) };
     Ok(())
 }
 
@@ -209,13 +211,25 @@ pub(super) unsafe fn build<T: Float>(
     let temperature = vector("temperature", temperature, temperature_len)?;
     let spans = [values.span, temperature.span];
     // SAFETY: extents, NULL and alignment checked; readable per contract.
-    let given: Cow<'static, [T]> = unsafe { values.gather() };
+    let given: Cow<'static, [T]> = unsafe { values.gather()? };
     // SAFETY: as above.
     let t: &'static [T] = unsafe { temperature.slice() };
     // Checked as borrowed first, so nothing is read (or copied) before the
     // shapes are known to agree; a handle then owns copies: one of the
     // parameters (none more when a strided matrix was gathered) and one of
-    // the temperature.
+    // the temperature. The parameters' copy is reserved before anything is
+    // read, so that running out of memory is the first error, not one
+    // after a pass over the input.
+    let mut copy = match (ownership, &given) {
+        (Ownership::Copy, Cow::Borrowed(v)) => {
+            let name = match param {
+                Param::Probs => "probs copy",
+                Param::Logits => "logits copy",
+            };
+            Some(alloc::reserve(v.len(), name)?)
+        }
+        _ => None,
+    };
     let builder = Dist::<T>::builder(k)
         .temperature(t)
         .validate(flags & RELAXCAT_DIST_NO_VALIDATE == 0)
@@ -226,9 +240,13 @@ pub(super) unsafe fn build<T: Float>(
         // Gathered from a strided matrix: the copy is ours.
         (param, Cow::Owned(v)) => builder.owned(param, v),
     };
-    let dist = builder.build()?;
+    let mut dist = builder.build()?;
+    if let Some(copy) = copy.as_mut() {
+        copy.extend_from_slice(dist.given());
+        dist = dist.with_given(std::mem::take(copy));
+    }
     let dist = match ownership {
-        Ownership::Copy => dist.into_owned(),
+        Ownership::Copy => dist.into_owned()?,
         Ownership::Borrow => dist,
     };
     Ok((dist, spans))
@@ -257,9 +275,10 @@ unsafe fn with_context<H: DistHandle>(
 ) -> Result<()> {
     let dist = handle("dist", dist)?;
     let out = out_param("out", out)?;
-    let copy = dist.dist().clone().with_exec(exec_of(ctx));
+    let copy = dist.dist().try_clone()?.with_exec(exec_of(ctx));
+    let handle = alloc::boxed(H::wrap(copy), "distribution handle")?;
     // SAFETY: `out` was checked non-NULL and aligned.
-    unsafe { out.write(Box::into_raw(Box::new(H::wrap(copy)))) };
+    unsafe { out.write(Box::into_raw(handle)) };
     Ok(())
 }
 
@@ -492,7 +511,7 @@ pub(super) unsafe fn density<H: DistHandle>(
     let out = vector("out", out, value_rows)?;
     disjoint(&out.span, &[&value.span])?;
     // SAFETY: checked extents; disjoint; readable / exclusive per contract.
-    let dense = unsafe { value.gather() };
+    let dense = unsafe { value.gather()? };
     // SAFETY: as above.
     unsafe { out.fill(|out| f(dist, &dense, out)) }
 }

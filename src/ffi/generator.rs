@@ -5,6 +5,7 @@
 
 use super::buffer::{handle, out_param};
 use super::status::{entry, relaxcat_status};
+use crate::alloc;
 use crate::rng::Generator;
 use std::sync::{Mutex, MutexGuard};
 
@@ -39,9 +40,10 @@ pub unsafe extern "C" fn relaxcat_generator_new(
 ) -> relaxcat_status {
     entry!({
         let out = out_param("out", out)?;
-        let generator = Box::new(relaxcat_generator {
+        let generator = relaxcat_generator {
             inner: Mutex::new(Generator::new(seed)),
-        });
+        };
+        let generator = alloc::boxed(generator, "generator handle")?;
         // SAFETY: `out` was checked non-NULL and aligned.
         unsafe { out.write(Box::into_raw(generator)) };
         Ok(())

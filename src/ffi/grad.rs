@@ -143,16 +143,16 @@ struct ParamDense<'a, T: Clone> {
 impl<'a, T: Float + Default> ParamDense<'a, T> {
     /// # Safety
     /// The checked buffers are valid and exclusive (outputs) for `'a`.
-    unsafe fn new(outs: &ParamOuts<T>) -> Self {
+    unsafe fn new(outs: &ParamOuts<T>) -> Result<Self> {
         // SAFETY: extents checked by `param_outs`, disjointness by the
         // caller; validity per the extern function's contract.
         unsafe {
-            ParamDense {
-                logits: outs.logits.map(|m| m.dense()),
-                given: outs.probs.map(|(g, _)| g.gather()),
-                probs: outs.probs.map(|(_, o)| o.dense()),
-                temperature: outs.temperature.map(|m| m.dense()),
-            }
+            Ok(ParamDense {
+                logits: outs.logits.map(|m| m.dense()).transpose()?,
+                given: outs.probs.map(|(g, _)| g.gather()).transpose()?,
+                probs: outs.probs.map(|(_, o)| o.dense()).transpose()?,
+                temperature: outs.temperature.map(|m| m.dense()).transpose()?,
+            })
         }
     }
 
@@ -229,10 +229,10 @@ pub(super) unsafe fn sample_backward<H: DistHandle>(
     // validity and exclusivity per the extern function's contract.
     let (soft, log, grad, mut dense) = unsafe {
         (
-            soft.map(|m| m.gather()),
-            log.map(|m| m.gather()),
-            grad.gather(),
-            ParamDense::new(&outs),
+            soft.map(|m| m.gather()).transpose()?,
+            log.map(|m| m.gather()).transpose()?,
+            grad.gather()?,
+            ParamDense::new(&outs)?,
         )
     };
     let form = match (&soft, &log) {
@@ -292,11 +292,11 @@ pub(super) unsafe fn density_backward<H: DistHandle>(
     // validity and exclusivity per the extern function's contract.
     let (value, grad, mut dense, mut grad_value, mut log_prob) = unsafe {
         (
-            value.gather(),
-            grad.gather(),
-            ParamDense::new(&outs),
-            grad_value.map(|m| m.dense()),
-            log_prob.map(|m| m.dense()),
+            value.gather()?,
+            grad.gather()?,
+            ParamDense::new(&outs)?,
+            grad_value.map(|m| m.dense()).transpose()?,
+            log_prob.map(|m| m.dense()).transpose()?,
         )
     };
     let grads = LogProbGrads {
@@ -342,8 +342,13 @@ unsafe fn draw_with_log<H: DistHandle>(
     let mut generator = generator.lock();
     // SAFETY: checked extents, pairwise disjoint, exclusive per contract;
     // committed only after the sampler succeeded.
-    let (mut soft, mut log, mut hard) =
-        unsafe { (soft.dense(), log.dense(), hard.map(|m| m.dense())) };
+    let (mut soft, mut log, mut hard) = unsafe {
+        (
+            soft.dense()?,
+            log.dense()?,
+            hard.map(|m| m.dense()).transpose()?,
+        )
+    };
     let out = fused(hard.as_mut().map(DenseOut::buf), soft.buf(), log.buf());
     dist.draw(Noise::Generator(&mut generator, samples), out)?;
     soft.commit();
@@ -390,8 +395,13 @@ pub(super) unsafe fn draw_with_log_rows<H: DistHandle>(
     all_disjoint(&outputs, &[])?;
     let stream = Stream::new(seed, offset);
     // SAFETY: as in `draw_with_log`.
-    let (mut soft, mut log, mut hard) =
-        unsafe { (soft.dense(), log.dense(), hard.map(|m| m.dense())) };
+    let (mut soft, mut log, mut hard) = unsafe {
+        (
+            soft.dense()?,
+            log.dense()?,
+            hard.map(|m| m.dense()).transpose()?,
+        )
+    };
     let out = fused(hard.as_mut().map(DenseOut::buf), soft.buf(), log.buf());
     dist.draw(Noise::Rows(stream, rows), out)?;
     soft.commit();

@@ -36,7 +36,7 @@ unsafe fn logsumexp<T: Float>(
     let exec = exec_of(ctx);
     // SAFETY: extents, NULL and alignment checked; `out` is disjoint from
     // `input`; the caller's contract gives validity and exclusivity.
-    let dense = unsafe { input.gather() };
+    let dense = unsafe { input.gather()? };
     // SAFETY: as above.
     unsafe { out.fill(|out| logsumexp_rows(&exec, &dense, k, out)) }
 }
@@ -67,13 +67,13 @@ unsafe fn map<T: Float>(
     if in_place {
         // SAFETY: checked extent; only the mutable view of the one buffer
         // exists, and the copy ends its borrow before `fill` makes another.
-        let dense = unsafe { out.copy_rows() };
+        let dense = unsafe { out.copy_rows()? };
         // SAFETY: as above.
         return unsafe { out.fill(|out| f(&exec, &dense, k, out)) };
     }
     disjoint(&out.span, &[&input.span])?;
     // SAFETY: checked extents; disjoint buffers.
-    let dense = unsafe { input.gather() };
+    let dense = unsafe { input.gather()? };
     // SAFETY: as above.
     unsafe { out.fill(|out| f(&exec, &dense, k, out)) }
 }

@@ -50,6 +50,10 @@ pub const RELAXCAT_ERROR_INVALID_OPTION: relaxcat_status = 10;
 /// A panic inside the library, caught at the boundary (a bug: please
 /// report it). Outputs of the failed call may have been partly written.
 pub const RELAXCAT_ERROR_INTERNAL: relaxcat_status = 11;
+/// The memory the call needs (a distribution's state, a temporary, or
+/// per-thread scratch) could not be allocated; the message gives the byte
+/// count. Nothing was written, and the process goes on.
+pub const RELAXCAT_ERROR_OUT_OF_MEMORY: relaxcat_status = 12;
 
 /// The major version of the library these declarations come from.
 pub const RELAXCAT_VERSION_MAJOR: u32 = 0;
@@ -179,6 +183,9 @@ pub extern "C" fn relaxcat_status_str(status: relaxcat_status) -> *const c_char 
             c"RELAXCAT_ERROR_INVALID_OPTION: an option cannot be honoured"
         }
         RELAXCAT_ERROR_INTERNAL => c"RELAXCAT_ERROR_INTERNAL: internal error (a bug in relaxcat)",
+        RELAXCAT_ERROR_OUT_OF_MEMORY => {
+            c"RELAXCAT_ERROR_OUT_OF_MEMORY: memory for the call could not be allocated"
+        }
         _ => c"unknown relaxcat_status",
     };
     text.as_ptr()
@@ -280,6 +287,7 @@ mod tests {
             (ErrorKind::Aliasing, RELAXCAT_ERROR_ALIASING),
             (ErrorKind::InvalidOption, RELAXCAT_ERROR_INVALID_OPTION),
             (ErrorKind::Internal, RELAXCAT_ERROR_INTERNAL),
+            (ErrorKind::OutOfMemory, RELAXCAT_ERROR_OUT_OF_MEMORY),
         ];
         for (kind, status) in pairs {
             assert_eq!(code(kind), status, "{kind:?}");

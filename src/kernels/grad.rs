@@ -42,6 +42,7 @@
 //! reduce eight rows at once with `reduce_add8` (bit for bit the same as
 //! reducing each row).
 
+use super::rowops::blocked;
 use crate::simd::{LANES, Real, Vector};
 
 /// Which sample forms a backward pass is given.
@@ -84,11 +85,31 @@ pub fn store_n<V: Vector>(v: V, dst: &mut [V::Elem], o: usize, n: usize) {
 
 /// `f(o, n)` summed over the vectors of a row of `k` (offset `o`, `n`
 /// lanes present), lanewise, in the fixed order of `rowops::sum_map_vec`:
-/// four accumulators over blocks of 32, the rest in turn, then
-/// `(a0 + a1) + (a2 + a3)`. `f` must return 0 in lanes `>= n`. Several
-/// sums are carried at once (`N`).
+/// per block of `rowops::SUM_BLOCK`, four accumulators over blocks of 32,
+/// the rest in turn, then `(a0 + a1) + (a2 + a3)`; the blocks pairwise.
+/// `f` must return 0 in lanes `>= n`. Several sums are carried at once
+/// (`N`).
 #[inline(always)]
 pub fn sum_vectors<V: Vector, const N: usize>(
+    k: usize,
+    mut f: impl FnMut(usize, usize) -> [V; N],
+) -> [V; N] {
+    blocked::<V, N>(
+        k,
+        #[inline(always)]
+        |r| {
+            flat_sum_vectors(
+                r.len(),
+                #[inline(always)]
+                |o, n| f(r.start + o, n),
+            )
+        },
+    )
+}
+
+/// [`sum_vectors`] of one block of `k` elements.
+#[inline(always)]
+fn flat_sum_vectors<V: Vector, const N: usize>(
     k: usize,
     mut f: impl FnMut(usize, usize) -> [V; N],
 ) -> [V; N] {

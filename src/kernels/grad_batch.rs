@@ -225,6 +225,20 @@ pub struct RsampleBackwardTile<'a, T> {
     pub grad_logits: &'a mut [T],
     /// The tile's batch rows of `tbar` (`batch.len()`), or empty.
     pub grad_temperature: &'a mut [T],
+    /// [`scratch_len`](Self::scratch_len) elements of scratch, any content.
+    pub scratch: &'a mut [T],
+}
+
+impl<T: Real> RsampleBackwardTile<'_, T> {
+    /// The scratch a tile needs: the form of the sample not given, for a
+    /// group of rows.
+    pub fn scratch_len(k: usize, have: Have) -> usize {
+        if have == Have::Both {
+            0
+        } else {
+            group_rows(k) * k
+        }
+    }
 }
 
 impl<T: Real> Kernel<T> for RsampleBackwardTile<'_, T> {
@@ -257,10 +271,11 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
             batch,
             grad_logits,
             grad_temperature,
+            scratch,
             ..
         } = self;
         let group = group_rows(k);
-        let mut derived = vec![T::ZERO; if HAVE == HAVE_BOTH { 0 } else { group * k }];
+        let derived = &mut scratch[..if HAVE == HAVE_BOTH { 0 } else { group * k }];
         let want_l = !grad_logits.is_empty();
         let want_t = !grad_temperature.is_empty();
         let (b0, s0) = (batch.start, samples.start);
@@ -292,14 +307,14 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
             let mut refine = [T::ZERO; LANES];
             if !LOG_COT {
                 for r in 0..n {
-                    let (ys, _) = forms::<T, HAVE>(soft, log, &derived, r, g.i[r], k);
+                    let (ys, _) = forms::<T, HAVE>(soft, log, derived, r, g.i[r], k);
                     acc[r] = rsample_backward_refine::<V>(ys, row_of(grad, g.i[r], k), c[r], k);
                 }
                 refine = reduce_add8(acc).to_array();
             }
             for r in 0..n {
                 let (b, s, i) = (g.b[r], g.s[r], g.i[r]);
-                let (ys, xs) = forms::<T, HAVE>(soft, log, &derived, r, i, k);
+                let (ys, xs) = forms::<T, HAVE>(soft, log, derived, r, i, k);
                 let gl: &mut [T] = if want_l {
                     &mut grad_logits[(b - b0) * k..(b - b0 + 1) * k]
                 } else {
@@ -386,6 +401,16 @@ pub struct LogProbBackwardTile<'a, T> {
     pub grad_value: Vec<&'a mut [T]>,
     /// Per sample of the tile: its log-densities (`batch.len()`), or empty.
     pub log_prob: Vec<&'a mut [T]>,
+    /// [`scratch_len`](Self::scratch_len) elements of scratch, any content.
+    pub scratch: &'a mut [T],
+}
+
+impl<T: Real> LogProbBackwardTile<'_, T> {
+    /// The scratch a tile needs: `s` (and `ln y` for values given as `y`)
+    /// for a group of rows.
+    pub fn scratch_len(k: usize, log_space: bool) -> usize {
+        group_rows(k) * k * if log_space { 1 } else { 2 }
+    }
 }
 
 impl<T: Real> Kernel<T> for LogProbBackwardTile<'_, T> {
@@ -420,11 +445,12 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
             grad_temperature,
             mut grad_value,
             mut log_prob,
+            scratch,
             ..
         } = self;
         let group = group_rows(k);
-        let mut s_buf = vec![T::ZERO; group * k];
-        let mut ly_buf = vec![T::ZERO; if LOG_SPACE { 0 } else { group * k }];
+        let (s_buf, ly_buf) = scratch.split_at_mut(group * k);
+        let ly_buf = &mut ly_buf[..if LOG_SPACE { 0 } else { group * k }];
         let want_l = !grad_logits.is_empty();
         let want_t = !grad_temperature.is_empty();
         let (b0, s0) = (batch.start, samples.start);

@@ -1,9 +1,64 @@
 //! Passes over a row shared by the kernels: a fixed-order sum, a maximum,
 //! and in-place maps. The order of every sum is fixed by the row length
-//! alone (four accumulators over blocks of 32, the rest in turn, then the
-//! shared lane tree), so every backend adds in the same order.
+//! alone, so every backend adds in the same order: within a block of
+//! [`SUM_BLOCK`] elements, four accumulators over blocks of 32, the rest in
+//! turn, then the shared lane tree; a longer row adds its block sums
+//! pairwise ([`blocked`]).
 
 use crate::simd::{LANES, Real, Vector, reduce_max};
+use std::ops::Range;
+
+/// Elements of a row summed in one flat pass. Each of the 32 f32 lanes
+/// then adds at most 512 terms; a longer row's block sums are added
+/// pairwise, so the rounding error grows with `log2(K / SUM_BLOCK)`, not
+/// with `K` (a flat f32 sum of 2^28 ones stops growing at 2^24 per lane).
+/// A multiple of `4 * LANES`, so only a row's last block has a tail.
+pub const SUM_BLOCK: usize = 1 << 14;
+
+/// The lanewise sums of `block(range)` over the [`SUM_BLOCK`] blocks of a
+/// row of `k`, added pairwise in a fixed tree (a row of one block is that
+/// block's sum, bit for bit).
+#[inline(always)]
+pub fn blocked<V: Vector, const N: usize>(
+    k: usize,
+    mut block: impl FnMut(Range<usize>) -> [V; N],
+) -> [V; N] {
+    if k <= SUM_BLOCK {
+        return block(0..k);
+    }
+    // A binary counter of partial sums: entry `i` sums `2^level[i]`
+    // blocks, and two of one level merge (earlier + later) into the next.
+    // 48 levels cover 2^48 blocks.
+    const LEVELS: usize = 48;
+    let zero = V::splat(V::Elem::ZERO);
+    let mut stack = [[zero; N]; LEVELS];
+    let mut level = [0u8; LEVELS];
+    let mut len = 0;
+    let mut o = 0;
+    while o < k {
+        let end = (o + SUM_BLOCK).min(k);
+        let mut v = block(o..end);
+        let mut l = 0u8;
+        while len > 0 && level[len - 1] == l {
+            len -= 1;
+            for (a, b) in v.iter_mut().zip(stack[len]) {
+                *a = b.add(*a);
+            }
+            l += 1;
+        }
+        stack[len] = v;
+        level[len] = l;
+        len += 1;
+        o = end;
+    }
+    let mut total = stack[len - 1];
+    for entry in stack[..len - 1].iter().rev() {
+        for (a, b) in total.iter_mut().zip(entry) {
+            *a = b.add(*a);
+        }
+    }
+    total
+}
 
 /// `sum_k f(row[k])`, with missing lanes of the last vector set to `fill`
 /// (choose `fill` so that `f(fill) = 0`).
@@ -17,6 +72,17 @@ pub fn sum_map<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) ->
 /// [`reduce_add8`]: crate::simd::reduce_add8
 #[inline(always)]
 pub fn sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V {
+    let [s] = blocked::<V, 1>(
+        row.len(),
+        #[inline(always)]
+        |r| [flat_sum_map_vec(&row[r], fill, &f)],
+    );
+    s
+}
+
+/// [`sum_map_vec`] of one block.
+#[inline(always)]
+fn flat_sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: &impl Fn(V) -> V) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
     let mut blocks = row.chunks_exact(4 * LANES);
@@ -102,6 +168,23 @@ pub fn map_into_sum<V: Vector>(
     fill: V::Elem,
     f: impl Fn(V) -> V,
 ) -> V::Elem {
+    let out = &mut out[..src.len()];
+    let [s] = blocked::<V, 1>(
+        src.len(),
+        #[inline(always)]
+        |r| [flat_map_into_sum(&src[r.clone()], &mut out[r], fill, &f)],
+    );
+    s.reduce_add()
+}
+
+/// [`map_into_sum`] of one block, before the horizontal sum.
+#[inline(always)]
+fn flat_map_into_sum<V: Vector>(
+    src: &[V::Elem],
+    out: &mut [V::Elem],
+    fill: V::Elem,
+    f: &impl Fn(V) -> V,
+) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
     let n = src.len();
@@ -130,7 +213,7 @@ pub fn map_into_sum<V: Vector>(
         y.store_partial(&mut out[k..]);
         acc[i] = acc[i].add(y);
     }
-    acc[0].add(acc[1]).add(acc[2].add(acc[3])).reduce_add()
+    acc[0].add(acc[1]).add(acc[2].add(acc[3]))
 }
 
 /// `row[k] = f(row[k])` and returns the fixed-order lanewise sum of the new
@@ -140,6 +223,21 @@ pub fn map_in_place_sum_vec<V: Vector>(
     row: &mut [V::Elem],
     fill: V::Elem,
     f: impl Fn(V) -> V,
+) -> V {
+    let [s] = blocked::<V, 1>(
+        row.len(),
+        #[inline(always)]
+        |r| [flat_map_in_place_sum_vec(&mut row[r], fill, &f)],
+    );
+    s
+}
+
+/// [`map_in_place_sum_vec`] of one block.
+#[inline(always)]
+fn flat_map_in_place_sum_vec<V: Vector>(
+    row: &mut [V::Elem],
+    fill: V::Elem,
+    f: &impl Fn(V) -> V,
 ) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];

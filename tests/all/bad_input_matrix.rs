@@ -78,6 +78,7 @@ fn dist<T: Fl>() -> RelaxedOneHotCategorical<'static, T> {
     RelaxedOneHotCategorical::from_logits(&[T::of(0.5)], &logits::<T>([0.0, 0.5, -2.0]), 3)
         .unwrap()
         .into_owned()
+        .unwrap()
 }
 
 /// Value rows: row 0 on the simplex, row 1 `row1`.

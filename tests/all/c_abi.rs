@@ -121,6 +121,7 @@ fn rust_dist_f32() -> RelaxedOneHotCategorical<'static, f32> {
         .build()
         .unwrap()
         .into_owned()
+        .unwrap()
 }
 
 #[test]

@@ -45,7 +45,8 @@ fn log_prob_identity<T: Fl>() {
                     .exec(exec.clone())
                     .build()
                     .unwrap()
-                    .into_owned();
+                    .into_owned()
+                    .unwrap();
                 let samples = (6_000 / k).max(2);
                 let stream = Stream::new(17, 3);
                 let n = samples * b;
@@ -69,7 +70,7 @@ fn log_prob_identity<T: Fl>() {
                 let lp = d.log_prob(&y).unwrap();
                 let lpx = d.log_prob_x(&x).unwrap();
                 let lply = d.log_prob_x(&ly).unwrap();
-                let dl = widen(&d.logits());
+                let dl = widen(&d.logits().unwrap());
                 for i in 0..n {
                     let row = i * k..(i + 1) * k;
                     let param = (i % b) * k..(i % b + 1) * k;
@@ -194,13 +195,15 @@ fn parameterisations_agree<T: Fl>() {
                     k,
                 )
                 .unwrap()
-                .into_owned(),
+                .into_owned()
+                .unwrap(),
             ),
             (
                 "logits ln p",
                 RelaxedOneHotCategorical::from_logits(&t, &cast::<T>(&lnp), k)
                     .unwrap()
-                    .into_owned(),
+                    .into_owned()
+                    .unwrap(),
             ),
             (
                 "logits ln p + 3",
@@ -210,7 +213,8 @@ fn parameterisations_agree<T: Fl>() {
                     k,
                 )
                 .unwrap()
-                .into_owned(),
+                .into_owned()
+                .unwrap(),
             ),
         ];
         assert_eq!(variants[0].1.param(), Param::Probs);
@@ -228,14 +232,14 @@ fn parameterisations_agree<T: Fl>() {
             assert_eq!(d.num_categories(), k);
             assert_eq!(d.batch_rows(), b);
             let what = |s: &str| format!("{} K={k} {name}: {s}", T::TYPE_NAME);
-            for (a, w) in d.probs().iter().zip(reference.probs()) {
+            for (a, w) in d.probs().unwrap().iter().zip(reference.probs().unwrap()) {
                 assert!(
                     (a.f() - w.f()).abs() <= 4.0 * T::EPS * w.f(),
                     "{}",
                     what(&format!("probs {a} vs {w}"))
                 );
             }
-            for (a, w) in d.logits().iter().zip(reference.logits()) {
+            for (a, w) in d.logits().unwrap().iter().zip(reference.logits().unwrap()) {
                 let ok =
                     (a.f() == w.f()) || (a.f() - w.f()).abs() <= 8.0 * T::EPS * (1.0 + w.f().abs());
                 assert!(ok, "{}", what(&format!("logits {a} vs {w}")));
@@ -289,7 +293,8 @@ fn scalar_temperature_is_per_row<T: Fl>() {
                 .exec(exec.clone())
                 .build()
                 .unwrap()
-                .into_owned();
+                .into_owned()
+                .unwrap();
             let rep = vec![T::of(t); b];
             let per_row = RelaxedOneHotCategorical::builder(k)
                 .logits(&logits)
@@ -392,8 +397,12 @@ fn validation_switch_changes_no_values() {
                 .unwrap();
             assert!(on.validates() && !off.validates());
             let what = |s: &str| format!("{} K={k} {s}", T::TYPE_NAME);
-            assert_bits_eq(&what("logits"), &on.logits(), &off.logits());
-            assert_bits_eq(&what("probs"), &on.probs(), &off.probs());
+            assert_bits_eq(
+                &what("logits"),
+                &on.logits().unwrap(),
+                &off.logits().unwrap(),
+            );
+            assert_bits_eq(&what("probs"), &on.probs().unwrap(), &off.probs().unwrap());
             let y = on.rsample(&mut Generator::new(2), 30).unwrap();
             assert_bits_eq(
                 &what("rsample"),
@@ -438,15 +447,16 @@ fn all_subnormal_probs_row() {
                 .exec(exec)
                 .build()
                 .unwrap()
-                .into_owned();
+                .into_owned()
+                .unwrap();
             let want = [1.0 / 6.0, 1.0 / 3.0, 0.5, 0.0];
-            for (j, (got, w)) in dist.probs().iter().zip(want).enumerate() {
+            for (j, (got, w)) in dist.probs().unwrap().iter().zip(want).enumerate() {
                 assert!(
                     (got.f() - w).abs() <= T::EPS * w,
                     "{} {backend:?} probs[{j}] = {got}, want {w}",
                     T::TYPE_NAME
                 );
-                let l = dist.logits()[j].f();
+                let l = dist.logits().unwrap()[j].f();
                 if w == 0.0 {
                     assert_eq!(l, f64::NEG_INFINITY);
                 } else {

@@ -34,6 +34,7 @@ fn dist<T: Fl>(k: usize, b: usize, exec: Exec) -> RelaxedOneHotCategorical<'stat
         .build()
         .unwrap()
         .into_owned()
+        .unwrap()
 }
 
 /// Everything a distribution computes from one stream, as bit patterns.

@@ -64,6 +64,7 @@ fn dist<T: Fl>(exec: &Exec) -> RelaxedOneHotCategorical<'static, T> {
         .build()
         .unwrap()
         .into_owned()
+        .unwrap()
 }
 
 #[test]
@@ -176,7 +177,7 @@ fn temperature_errors<T: Fl>() {
             .logits(&l)
             .temperature(&[T::of(bad)])
             .build()
-            .map(|d| d.into_owned());
+            .and_then(|d| d.into_owned());
         expect_err(
             r,
             ErrorKind::InvalidTemperature,
@@ -217,14 +218,14 @@ fn parameter_value_errors<T: Fl>() {
             .probs(&p.iter().map(|&v| T::of(v)).collect::<Vec<_>>())
             .temperature(&t)
             .build()
-            .map(|d| d.into_owned())
+            .and_then(|d| d.into_owned())
     };
     let build_l = |l: &[f64]| {
         RelaxedOneHotCategorical::builder(3)
             .logits(&l.iter().map(|&v| T::of(v)).collect::<Vec<_>>())
             .temperature(&t)
             .build()
-            .map(|d| d.into_owned())
+            .and_then(|d| d.into_owned())
     };
     let ok = [0.2, 0.3, 0.5];
     let with = |row: [f64; 3]| [ok, row].concat();
@@ -629,7 +630,8 @@ fn density_errors<T: Fl>() {
             .exec(exec.clone())
             .build()
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         assert!(!lax.validates());
         assert!(lax.log_prob(&value([0.2, 0.3, 0.6])).is_ok());
         expect_err(
@@ -725,6 +727,7 @@ fn error_kind_codes_are_stable() {
         (ErrorKind::Aliasing, 9),
         (ErrorKind::InvalidOption, 10),
         (ErrorKind::Internal, 11),
+        (ErrorKind::OutOfMemory, 12),
     ];
     for (kind, code) in codes {
         assert_eq!(kind as i32, code, "{kind:?}");

@@ -74,14 +74,16 @@ fn check<T: Fl>(c: &Case) -> Worst {
             let lt = cast::<T>(l);
             let d = RelaxedOneHotCategorical::from_logits(&[T::of(t)], &lt, k)
                 .unwrap()
-                .into_owned();
+                .into_owned()
+                .unwrap();
             (d, widen(&lt))
         }
         (None, Some(p)) => {
             let pt = cast::<T>(p);
             let d = RelaxedOneHotCategorical::from_probs(&[T::of(t)], &pt, k)
                 .unwrap()
-                .into_owned();
+                .into_owned()
+                .unwrap();
             // The oracle's logits: ln p of the rounded probs (ln 0 = -inf).
             (d, widen(&pt).iter().map(|p| p.ln()).collect())
         }

@@ -107,6 +107,7 @@ impl Case {
             .build()
             .unwrap()
             .into_owned()
+            .unwrap()
     }
     fn stream(&self) -> Stream {
         Stream::new(self.seed, 3)
@@ -367,6 +368,7 @@ fn rsample_probs_gradient_matches_finite_differences() {
                 .build()
                 .unwrap()
                 .into_owned()
+                .unwrap()
         };
         let d = build(&probs);
         let y = case.soft(&d);
@@ -602,6 +604,7 @@ fn log_prob_probs_gradient_matches_finite_differences() {
                 .build()
                 .unwrap()
                 .into_owned()
+                .unwrap()
         };
         let d = build(&probs);
         let value = case.soft(&d);
@@ -686,7 +689,8 @@ fn underflowed_components_f32() {
     let logits: Vec<f32> = (0..b * k).map(|_| 3.0 * rng.normal() as f32).collect();
     let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t], &logits, k)
         .unwrap()
-        .into_owned();
+        .into_owned()
+        .unwrap();
     let stream = Stream::new(99, 0);
     let n = s * b;
     let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
@@ -719,7 +723,8 @@ fn underflowed_components_f32() {
         k,
     )
     .unwrap()
-    .into_owned();
+    .into_owned()
+    .unwrap();
     let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
     let up64: Vec<f64> = up.iter().map(|&v| v as f64).collect();
     for log_cot in [false, true] {
@@ -1283,7 +1288,8 @@ fn log_prob_backward_f32_close_to_f64() {
         let l64: Vec<f64> = logits.iter().map(|&v| v as f64).collect();
         let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k)
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         // Values rounded to f32 are off the f64 simplex by more than f64's tolerance.
         let d64 = RelaxedOneHotCategorical::<f64>::builder(k)
             .temperature(&[t as f32 as f64])
@@ -1291,7 +1297,8 @@ fn log_prob_backward_f32_close_to_f64() {
             .validate(false)
             .build()
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         let n = 2 * b;
         let mut x = vec![0f32; n * k];
         d32.draw(Noise::Rows(Stream::new(5, 0), 0..n), Draw::Log(&mut x))
@@ -1363,10 +1370,12 @@ fn rsample_backward_f32_close_to_f64() {
         let l64: Vec<f64> = logits.iter().map(|&v| v as f64).collect();
         let d32 = RelaxedOneHotCategorical::<f32>::from_logits(&[t as f32], &logits, k)
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         let d64 = RelaxedOneHotCategorical::<f64>::from_logits(&[t as f32 as f64], &l64, k)
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         let n = 2 * b;
         let (mut y, mut x) = (vec![0f32; n * k], vec![0f32; n * k]);
         d32.draw(

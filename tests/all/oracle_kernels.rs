@@ -490,13 +490,17 @@ fn sampler<T: Fl>() {
                     let dist = builder.build().unwrap();
 
                     // The normalised parameters.
-                    for (j, (&got, &want)) in dist.logits().iter().zip(&l_oracle).enumerate() {
+                    for (j, (&got, &want)) in
+                        dist.logits().unwrap().iter().zip(&l_oracle).enumerate()
+                    {
                         let scale = eps * (1.0 + 2.0 * want.abs() + (k as f64).sqrt());
                         see(&mut report.log_softmax, got.f(), want, scale, || {
                             at("logits", j / k, j % k)
                         });
                     }
-                    for (j, (&got, &want)) in dist.probs().iter().zip(&probs_oracle).enumerate() {
+                    for (j, (&got, &want)) in
+                        dist.probs().unwrap().iter().zip(&probs_oracle).enumerate()
+                    {
                         let l = if want > 0.0 { l_oracle[j].abs() } else { 0.0 };
                         let scale =
                             eps * want * (1.0 + l + (k as f64).sqrt()) + 2.0 * T::DENORM_MIN;
@@ -618,8 +622,17 @@ fn sampler<T: Fl>() {
                         });
                     }
 
-                    let outputs: Outputs<T> =
-                        [dist.logits(), dist.probs(), g, y, x, hard, soft, lp, lpx];
+                    let outputs: Outputs<T> = [
+                        dist.logits().unwrap(),
+                        dist.probs().unwrap(),
+                        g,
+                        y,
+                        x,
+                        hard,
+                        soft,
+                        lp,
+                        lpx,
+                    ];
                     match &first {
                         None => first = Some(outputs),
                         Some(f) => {
@@ -917,7 +930,8 @@ fn density_with_fully_masked_chunks() {
                         .exec(exec.clone())
                         .build()
                         .unwrap()
-                        .into_owned();
+                        .into_owned()
+                        .unwrap();
                     let n = 4;
                     let mut y = vec![T::of(0.0); n * k];
                     let mut x = vec![T::of(0.0); n * k];
@@ -985,7 +999,8 @@ fn tiny_valid_temperatures_never_give_nan() {
                 .temperature(&[T::of(t)])
                 .build()
                 .unwrap()
-                .into_owned();
+                .into_owned()
+                .unwrap();
             let mut g = relaxcat::Generator::new(1);
             let y = dist.rsample(&mut g, 1000).unwrap();
             let x = dist.rsample_log(&mut g, 1000).unwrap();
@@ -1020,7 +1035,8 @@ fn hard_index_exact_for_huge_k_f32() {
         .temperature(&[1.0f32])
         .build()
         .unwrap()
-        .into_owned();
+        .into_owned()
+        .unwrap();
     let mut hard = vec![0f32; k];
     let mut soft = vec![0f32; k];
     dist.draw(

@@ -115,6 +115,7 @@ impl Case {
         )
         .expect("a valid case")
         .into_owned()
+        .unwrap()
     }
 }
 
@@ -295,7 +296,7 @@ fn shift_invariance<T: Fl>(c: &Case, shift: f64) -> Result<(), TestCaseError> {
         (y, x)
     };
     let ((y0, x0), (y1, x1)) = (draw(&d0), draw(&d1));
-    let norm = widen(&d0.logits());
+    let norm = widen(&d0.logits().unwrap());
     let lp0 = d0.log_prob_x(&x0).unwrap();
     let lp1 = d1.log_prob_x(&x0).unwrap();
     for i in 0..n {
@@ -402,7 +403,7 @@ fn parameterisations_agree<T: Fl>(c: &Case) -> Result<(), TestCaseError> {
         ("probs", &from_probs, &probs_probs, &probs_logits),
     ];
     for (name, d, want_p, want_l) in forms {
-        for (j, (p, want)) in d.probs().iter().zip(want_p.iter()).enumerate() {
+        for (j, (p, want)) in d.probs().unwrap().iter().zip(want_p.iter()).enumerate() {
             within(
                 &format!("{} {name} probs", T::TYPE_NAME),
                 (p.f() - want).abs()
@@ -411,7 +412,7 @@ fn parameterisations_agree<T: Fl>(c: &Case) -> Result<(), TestCaseError> {
                 || format!("element {j}: {:e} vs {want:e}", p.f()),
             )?;
         }
-        for (j, (l, want)) in d.logits().iter().zip(want_l.iter()).enumerate() {
+        for (j, (l, want)) in d.logits().unwrap().iter().zip(want_l.iter()).enumerate() {
             if *want == f64::NEG_INFINITY {
                 prop_assert_eq!(l.f(), f64::NEG_INFINITY, "{} element {}", name, j);
                 continue;
@@ -528,10 +529,12 @@ fn scalar_temperature_is_per_row<T: Fl>(c: &Case) {
     let logits = cast::<T>(&c.logits);
     let scalar = RelaxedOneHotCategorical::from_logits(&[t], &logits, c.k)
         .unwrap()
-        .into_owned();
+        .into_owned()
+        .unwrap();
     let repeated = RelaxedOneHotCategorical::from_logits(&vec![t; c.b], &logits, c.k)
         .unwrap()
-        .into_owned();
+        .into_owned()
+        .unwrap();
     let stream = Stream::new(c.seed, c.offset);
     let a = outputs(&scalar, stream, 0..c.rows());
     let b = outputs(&repeated, stream, 0..c.rows());

@@ -80,6 +80,7 @@ fn build<T: Fl>(
         .build()
         .expect("reference parameters are valid")
         .into_owned()
+        .unwrap()
 }
 
 fn torch_cases<T: Fl>() {
@@ -270,7 +271,8 @@ fn f32_underflow_is_handled_in_log_space() {
             .exec(exec.clone())
             .build()
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         let mut g = Generator::new(11);
         let x = dist.rsample_log(&mut g, samples).unwrap();
         g.set_position(0);

@@ -74,7 +74,8 @@ fn hard_sample_frequencies_match_probs() {
                     .exec(Exec::new())
                     .build()
                     .unwrap()
-                    .into_owned();
+                    .into_owned()
+                    .unwrap();
                 let mut g = Generator::new(1000 + i as u64 + 10 * masked as u64);
                 let (hard, _soft) = dist.rsample_hard(&mut g, n).unwrap();
                 let mut counts = vec![0u64; k];
@@ -185,7 +186,8 @@ fn k2_marginal_matches_closed_form() {
                 .exec(Exec::new())
                 .build()
                 .unwrap()
-                .into_owned();
+                .into_owned()
+                .unwrap();
             let mut g = Generator::new(4242 + i as u64 + 10 * log_space as u64);
             let mut v: Vec<f64> = if log_space {
                 dist.rsample_log(&mut g, n)
@@ -246,7 +248,8 @@ fn soft_rows_sum_to_one() {
                     .exec(exec.clone())
                     .build()
                     .unwrap()
-                    .into_owned();
+                    .into_owned()
+                    .unwrap();
                 let rows = (1_000_000 / k).max(1);
                 let y = dist
                     .rsample(&mut Generator::new(90 + i as u64), rows)
@@ -317,7 +320,8 @@ fn density_integrates_to_one_k2() {
             .exec(Exec::new())
             .build()
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         let t_eff = T::of(t).f();
         let h = 0.2 / t_eff;
         let xs = trapezoid((logits[0] - logits[1]) / t_eff, 80.0 / t_eff, h);
@@ -395,7 +399,8 @@ fn density_integrates_to_one_k3() {
             .exec(Exec::new())
             .build()
             .unwrap()
-            .into_owned();
+            .into_owned()
+            .unwrap();
         let h = 0.25 / t;
         let x1 = trapezoid((logits[0] - logits[2]) / t, 40.0 / t, h);
         let x2 = trapezoid((logits[1] - logits[2]) / t, 40.0 / t, h);

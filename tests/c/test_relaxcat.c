@@ -46,16 +46,18 @@ static void test_status_strings(void) {
         RELAXCAT_ERROR_ALIASING,
         RELAXCAT_ERROR_INVALID_OPTION,
         RELAXCAT_ERROR_INTERNAL,
+        RELAXCAT_ERROR_OUT_OF_MEMORY,
     };
     size_t i;
-    /* The codes are the append-only values 0..11. */
+    /* The codes are the append-only values 0..12. */
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         const char *s = relaxcat_status_str(codes[i]);
         CHECK(codes[i] == (relaxcat_status)i);
         CHECK(s != NULL && strncmp(s, "RELAXCAT_", 9) == 0);
     }
     CHECK(strstr(relaxcat_status_str(RELAXCAT_ERROR_ALIASING), "ALIASING") != NULL);
-    CHECK(strcmp(relaxcat_status_str(12), "unknown relaxcat_status") == 0);
+    CHECK(strstr(relaxcat_status_str(RELAXCAT_ERROR_OUT_OF_MEMORY), "OUT_OF_MEMORY") != NULL);
+    CHECK(strcmp(relaxcat_status_str(13), "unknown relaxcat_status") == 0);
     CHECK(strcmp(relaxcat_status_str(-1), "unknown relaxcat_status") == 0);
     /* No call yet on this thread failed... */
     CHECK(relaxcat_last_error_message() != NULL);

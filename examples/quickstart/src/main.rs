@@ -20,7 +20,7 @@ fn main() -> Result<(), relaxcat::Error> {
     let k = 4;
     let logits = [0.5f32, 1.5, -0.3, 0.0, 2.0, 0.1, 0.1, f32::NEG_INFINITY];
     let dist = RelaxedOneHotCategorical::from_logits(&[0.5], &logits, k)?;
-    print_rows("probs (normalised):", &dist.probs(), k);
+    print_rows("probs (normalised):", &dist.probs()?, k);
 
     // Three samples per batch row: 3 x 2 rows, row i from parameter row i % 2.
     let mut rng = Generator::new(42);

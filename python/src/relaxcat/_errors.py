@@ -66,6 +66,14 @@ class InternalError(Error):
     status = 11
 
 
+class OutOfMemoryError(Error, MemoryError):
+    """The memory a call needs could not be allocated (the message gives the
+    byte count); nothing was written. Also a ``MemoryError``, so code that
+    handles allocation failure the Python way catches it."""
+
+    status = 12
+
+
 _BY_STATUS = {
     cls.status: cls
     for cls in (
@@ -80,6 +88,7 @@ _BY_STATUS = {
         AliasingError,
         InvalidOptionError,
         InternalError,
+        OutOfMemoryError,
     )
 }
 
