@@ -24,7 +24,7 @@ use crate::par::{Exec, PARALLEL_MIN_ELEMENTS, Threads};
 use crate::simd::Real;
 use rayon::prelude::*;
 use std::ops::Range;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError, TryLockError};
 
 /// Elements (rows x K) a tile aims at, as the row tasks of [`crate::par`].
 #[cfg(not(fuzzing))]
@@ -114,12 +114,11 @@ pub(crate) struct Tile<'a, T, const R: usize, const P: usize> {
 
 /// Per-thread scratch for the tiles of one call, reserved before any tile
 /// runs: a failed reservation is an error while every output is still
-/// unwritten. A tile takes the buffer of the thread it runs on; tiles are
-/// leaf work (no rayon call inside), so a buffer is held by one tile at a
-/// time and its lock is never contended unless a caller's pool has more
-/// threads than counted, which only serialises those tiles. The buffer
-/// holds the previous tile's numbers: kernels write scratch before they
-/// read it.
+/// unwritten. There is one buffer per tile that can run at once, so a tile
+/// always finds one free (it tries the buffer of its thread's index first,
+/// then the others); tiles are leaf work (no rayon call inside), so a tile
+/// holds its buffer only while it runs. A buffer holds the previous tile's
+/// numbers: kernels write scratch before they read it.
 struct Scratch<T> {
     buffers: Vec<Mutex<Vec<T>>>,
 }
@@ -139,15 +138,24 @@ impl<T: Real> Scratch<T> {
         Ok(Scratch { buffers })
     }
 
-    /// Runs `f` on the calling thread's buffer (empty when `len` was 0).
+    /// Runs `f` on a free buffer (empty when `len` was 0).
     fn with<R>(&self, f: impl FnOnce(&mut [T]) -> R) -> R {
-        if self.buffers.is_empty() {
+        let n = self.buffers.len();
+        if n == 0 {
             return f(&mut []);
         }
-        let i = rayon::current_thread_index().unwrap_or(0) % self.buffers.len();
-        let mut buffer = self.buffers[i]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let first = rayon::current_thread_index().unwrap_or(0) % n;
+        let free = (0..n).find_map(|j| match self.buffers[(first + j) % n].try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        });
+        // None only if more tiles run at once than counted: wait for one.
+        let mut buffer = free.unwrap_or_else(|| {
+            self.buffers[first]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        });
         f(&mut buffer)
     }
 }

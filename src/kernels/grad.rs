@@ -86,7 +86,7 @@ pub fn store_n<V: Vector>(v: V, dst: &mut [V::Elem], o: usize, n: usize) {
 /// `f(o, n)` summed over the vectors of a row of `k` (offset `o`, `n`
 /// lanes present), lanewise, in the fixed order of `rowops::sum_map_vec`:
 /// per block of `rowops::SUM_BLOCK`, four accumulators over blocks of 32,
-/// the rest in turn, then `(a0 + a1) + (a2 + a3)`; the blocks pairwise.
+/// the rest in turn, then `(a0 + a1) + (a2 + a3)`; the block sums up `rowops::blocked`'s tree.
 /// `f` must return 0 in lanes `>= n`. Several sums are carried at once
 /// (`N`).
 #[inline(always)]

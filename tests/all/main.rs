@@ -22,6 +22,7 @@ mod grad;
 mod header;
 mod large_inputs;
 mod layers;
+mod long_row_sums;
 mod math_accuracy;
 mod oneshot;
 mod oom;
