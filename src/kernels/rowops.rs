@@ -10,9 +10,9 @@ use std::ops::Range;
 
 /// Elements of a row summed in one flat pass. Each of the 32 f32 lanes
 /// then adds at most 512 terms; a longer row's block sums go up a fixed
-/// tree ([`blocked`]), so a lane's rounding error stays that of about 700
-/// additions at any `K` below 2^38 (a flat f32 sum of 2^28 ones stops
-/// growing at 2^24 per lane). A multiple of `4 * LANES`, so only a row's
+/// tree ([`blocked`]), so a lane's sum is a chain of at most
+/// `512 + 64 + 64 + K / 2^26` additions (704 at `K = 2^32`; a flat f32
+/// sum of 2^28 ones stops growing at 2^24 per lane). A multiple of `4 * LANES`, so only a row's
 /// last block has a tail.
 pub const SUM_BLOCK: usize = 1 << 14;
 
