@@ -24,9 +24,10 @@ def test_versions():
 
 def test_error_hierarchy():
     errors = [getattr(relaxcat, n) for n in relaxcat.__all__ if n.endswith("Error")]
-    assert len(errors) == 12
+    assert len(errors) == 13
     statuses = set()
     for e in errors:
         assert issubclass(e, relaxcat.Error) and issubclass(e, ValueError)
         statuses.add(e.status)
-    assert statuses == set(range(1, 12)) | {-1}
+    assert statuses == set(range(1, 13)) | {-1}
+    assert issubclass(relaxcat.OutOfMemoryError, MemoryError)
