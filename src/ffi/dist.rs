@@ -217,9 +217,11 @@ pub(super) unsafe fn build<T: Float>(
     // Checked as borrowed first, so nothing is read (or copied) before the
     // shapes are known to agree; a handle then owns copies: one of the
     // parameters (none more when a strided matrix was gathered) and one of
-    // the temperature. The parameters' copy is reserved before anything is
-    // read, so that running out of memory is the first error, not one
-    // after a pass over the input.
+    // the temperature. The parameters' copy is reserved (not written)
+    // before anything is read, so that running out of memory is reported
+    // at once, not after a pass over the input: after the pointer and
+    // extent checks above, before the temperature's length and the
+    // values are checked.
     let mut copy = match (ownership, &given) {
         (Ownership::Copy, Cow::Borrowed(v)) => {
             let name = match param {
