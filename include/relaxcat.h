@@ -304,9 +304,12 @@ extern "C" {
  * (0 at `T = 0`). NULL is allowed for either when the range is empty.
  *
  * Errors: K = 0, B = 0, `temperature_len` not 1 or B, `logits_ld < K`, a
- * reversed range (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a
- * NULL `logits`, `temperature` or `out` that must hold elements
- * (NULL_POINTER); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
+ * reversed range, a buffer misaligned for its element type
+ * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `logits`,
+ * `temperature` or `out` that must hold elements (NULL_POINTER); `out` or
+ * `log_prob` overlapping each other or an input (ALIASING); memory for
+ * the per-row preparation or the results could not be reserved
+ * (OUT_OF_MEMORY); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
  * validation on, a temperature negative, NaN or infinite
  * (INVALID_TEMPERATURE), logits NaN or `+inf`, or a row all `-inf`
  * (INVALID_LOGITS, naming the row and category; every row is checked,
@@ -349,6 +352,10 @@ relaxcat_status relaxcat_categorical_sample_f32(const relaxcat_context *ctx,
  * `samples = 0`. On error nothing is written and the generator does not
  * move.
  *
+ * Errors: a NULL `dist` or `generator`, a NULL `out` with `samples > 0`
+ * (NULL_POINTER); a misaligned `out` (INVALID_SHAPE); `samples * B`
+ * overflowing (SIZE_OVERFLOW).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: all
@@ -366,6 +373,10 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_index(const relaxcat_dist_f32 *di
  * `relaxcat_dist_f32_rsample_hard_rows` for the same arguments, bit for
  * bit. `out` holds `row_end - row_begin` `int64_t`. A reversed range is
  * INVALID_SHAPE. On error nothing is written.
+ *
+ * Errors: a NULL `dist`, a NULL `out` with rows to write (NULL_POINTER);
+ * `row_end < row_begin`, a misaligned `out` (INVALID_SHAPE). Stream
+ * indices wrap modulo 2^64 as in `relaxcat_dist_f32_rsample_rows`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -407,9 +418,12 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_index_rows(const relaxcat_dist_f3
  * (0 at `T = 0`). NULL is allowed for either when the range is empty.
  *
  * Errors: K = 0, B = 0, `temperature_len` not 1 or B, `logits_ld < K`, a
- * reversed range (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a
- * NULL `logits`, `temperature` or `out` that must hold elements
- * (NULL_POINTER); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
+ * reversed range, a buffer misaligned for its element type
+ * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `logits`,
+ * `temperature` or `out` that must hold elements (NULL_POINTER); `out` or
+ * `log_prob` overlapping each other or an input (ALIASING); memory for
+ * the per-row preparation or the results could not be reserved
+ * (OUT_OF_MEMORY); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
  * validation on, a temperature negative, NaN or infinite
  * (INVALID_TEMPERATURE), logits NaN or `+inf`, or a row all `-inf`
  * (INVALID_LOGITS, naming the row and category; every row is checked,
@@ -452,6 +466,10 @@ relaxcat_status relaxcat_categorical_sample_f64(const relaxcat_context *ctx,
  * `samples = 0`. On error nothing is written and the generator does not
  * move.
  *
+ * Errors: a NULL `dist` or `generator`, a NULL `out` with `samples > 0`
+ * (NULL_POINTER); a misaligned `out` (INVALID_SHAPE); `samples * B`
+ * overflowing (SIZE_OVERFLOW).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: all
@@ -469,6 +487,10 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_index(const relaxcat_dist_f64 *di
  * `relaxcat_dist_f64_rsample_hard_rows` for the same arguments, bit for
  * bit. `out` holds `row_end - row_begin` `int64_t`. A reversed range is
  * INVALID_SHAPE. On error nothing is written.
+ *
+ * Errors: a NULL `dist`, a NULL `out` with rows to write (NULL_POINTER);
+ * `row_end < row_begin`, a misaligned `out` (INVALID_SHAPE). Stream
+ * indices wrap modulo 2^64 as in `relaxcat_dist_f64_rsample_rows`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -502,6 +524,11 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_index_rows(const relaxcat_dist_f6
  * On success `*out` receives the new context; on error `*out` is not
  * written.
  *
+ * Errors: `threads = 0`, an unknown backend name or one this CPU cannot
+ * run, a thread pool that could not be started (INVALID_OPTION); a NULL
+ * `out` (NULL_POINTER); memory for the handle could not be reserved
+ * (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: the caller owns `*out`
  * and frees it with `relaxcat_context_free`. `backend` is NULL or a
@@ -515,6 +542,8 @@ relaxcat_status relaxcat_context_new(size_t threads, const char *backend, relaxc
  * with the context stay valid (they share its thread pool, which stops
  * when the last user is freed).
  *
+ * Errors: none: always RELAXCAT_OK (NULL included).
+ *
  * # Safety
  * Thread safety: the context must not be in use by another call while it
  * is freed. Ownership: takes back ownership of `ctx`, which must come from
@@ -526,6 +555,9 @@ relaxcat_status relaxcat_context_free(relaxcat_context *ctx);
  * Writes the context's thread count (as passed to `relaxcat_context_new`)
  * to `*out`.
  *
+ * Errors: a NULL `ctx` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `ctx` is borrowed for
  * the call. `out` must point to a writable `size_t`; on error it is not
@@ -536,6 +568,9 @@ relaxcat_status relaxcat_context_threads(const relaxcat_context *ctx, size_t *ou
 /**
  * Writes the name of the context's SIMD backend (`"scalar"`, `"portable"`,
  * `"avx2"` or `"avx512vl"`) to `*out`. A NULL context reports the default backend.
+ *
+ * Errors: a NULL `out` (NULL_POINTER); a misaligned `out` (INVALID_SHAPE).
+ * A NULL `ctx` is not an error.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: the string is static;
@@ -558,13 +593,19 @@ relaxcat_status relaxcat_context_backend(const relaxcat_context *ctx, const char
  * call on the caller's thread) or a context whose threads and backend the
  * distribution keeps for all its calls.
  *
- * Errors: K = 0 or B = 0, `temperature_len` not 1 or B, `_ld < K`
- * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `out` or
- * `temperature` (NULL_POINTER); unknown flag bits (INVALID_OPTION); with
- * validation on, a temperature not finite and > 0 (INVALID_TEMPERATURE),
- * probs negative, non-finite or summing to 0 (INVALID_PROBS), logits NaN,
- * `+inf` or all `-inf` in a row (INVALID_LOGITS). The message names the
- * parameter, row and value. On error `*out` is not written.
+ * Errors: `k = 0`, `batch_rows = 0` (the message names `batch_rows`),
+ * `temperature_len` not 1 or B, the given matrix's `_ld < K`, a buffer
+ * misaligned for its element type (INVALID_SHAPE); sizes overflowing
+ * (SIZE_OVERFLOW); a NULL `out` or `temperature` (NULL_POINTER); both or
+ * neither of `probs` and `logits` (INVALID_PARAMETER_CHOICE); unknown flag
+ * bits (INVALID_OPTION); with validation on, a temperature not finite and
+ * > 0 (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
+ * (INVALID_PROBS; `-0.0` is zero, not negative), logits NaN, `+inf` or all
+ * `-inf` in a row (INVALID_LOGITS); memory for the handle's copy of the
+ * parameters and its per-row state could not be reserved (OUT_OF_MEMORY,
+ * checked before the parameters are read). The message names the C
+ * parameter, then the row, category and value. On error `*out` is not
+ * written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: the inputs are copied
@@ -587,6 +628,8 @@ relaxcat_status relaxcat_dist_f32_new(const relaxcat_context *ctx,
 /**
  * Frees a distribution. NULL is allowed and does nothing.
  *
+ * Errors: none: always RELAXCAT_OK (NULL included).
+ *
  * # Safety
  * Thread safety: no other call may be using `dist`. Ownership: takes back
  * `dist`, which must come from `relaxcat_dist_f32_new` or
@@ -598,6 +641,9 @@ relaxcat_status relaxcat_dist_f32_free(relaxcat_dist_f32 *dist);
  * Creates a copy of `dist` whose calls run on `ctx` (NULL: the caller's
  * thread only) instead of the context it was built with. On error `*out`
  * is not written.
+ *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); memory for the copy could
+ * not be reserved (OUT_OF_MEMORY).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `ctx` are
@@ -611,6 +657,9 @@ relaxcat_status relaxcat_dist_f32_with_context(const relaxcat_dist_f32 *dist,
 /**
  * Writes the number of categories K to `*out`.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
  * `out` must point to a writable `size_t`, not written on error.
@@ -620,6 +669,9 @@ relaxcat_status relaxcat_dist_f32_num_categories(const relaxcat_dist_f32 *dist, 
 /**
  * Writes the number of parameter rows B to `*out`.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
  * `out` must point to a writable `size_t`, not written on error.
@@ -628,6 +680,9 @@ relaxcat_status relaxcat_dist_f32_batch_rows(const relaxcat_dist_f32 *dist, size
 
 /**
  * Writes the number of temperature values (1, or B) to `*out`.
+ *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
@@ -640,6 +695,10 @@ relaxcat_status relaxcat_dist_f32_temperature_len(const relaxcat_dist_f32 *dist,
  * `out_len` floats; `out_len` must equal
  * `relaxcat_dist_f32_temperature_len` (else INVALID_SHAPE, nothing
  * written).
+ *
+ * Errors: a NULL `dist`, or a NULL `out` with `out_len > 0`
+ * (NULL_POINTER); `out_len` not the temperature length, a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `out` are
@@ -654,6 +713,11 @@ relaxcat_status relaxcat_dist_f32_temperature(const relaxcat_dist_f32 *dist,
  * dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` floats.
  * Masked categories are 0. On error nothing is written.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); `out_ld < K`, a
+ * misaligned `out` (INVALID_SHAPE); `(B - 1) * out_ld + K` overflowing
+ * (SIZE_OVERFLOW); memory for the `B x K` temporary could not be reserved
+ * (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `out` are
  * borrowed for the call.
@@ -665,6 +729,11 @@ relaxcat_status relaxcat_dist_f32_probs(const relaxcat_dist_f32 *dist, float *ou
  * dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` floats.
  * Masked categories are `-inf`. On error nothing is written.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); `out_ld < K`, a
+ * misaligned `out` (INVALID_SHAPE); `(B - 1) * out_ld + K` overflowing
+ * (SIZE_OVERFLOW); memory for the `B x K` temporary could not be reserved
+ * (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `out` are
  * borrowed for the call.
@@ -675,6 +744,9 @@ relaxcat_status relaxcat_dist_f32_logits(const relaxcat_dist_f32 *dist, float *o
  * Writes the parameterisation the distribution was built from
  * (RELAXCAT_PARAM_PROBS or RELAXCAT_PARAM_LOGITS) to `*out`.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
  * `out` must point to a writable `relaxcat_param`, not written on error.
@@ -684,6 +756,9 @@ relaxcat_status relaxcat_dist_f32_param(const relaxcat_dist_f32 *dist, relaxcat_
 /**
  * Writes whether parameter and `log_prob` values are validated (1) or not
  * (0, built with RELAXCAT_DIST_NO_VALIDATE) to `*out`.
+ *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
@@ -702,6 +777,11 @@ relaxcat_status relaxcat_dist_f32_validates(const relaxcat_dist_f32 *dist, int32
  * only on the seed and stream rows, never on threads or backend. On
  * error nothing is written and the generator does not move.
  *
+ * Errors: a NULL `dist` or `generator`, a NULL `out` with `samples > 0`
+ * (NULL_POINTER); `out_ld < K`, a buffer misaligned for its element type
+ * (INVALID_SHAPE); `samples * B` rows overflowing (SIZE_OVERFLOW); memory
+ * for a strided output's temporary could not be reserved (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: `dist`,
@@ -718,6 +798,8 @@ relaxcat_status relaxcat_dist_f32_rsample(const relaxcat_dist_f32 *dist,
  * A sample without gradient: the same values, sizes and rules as
  * `relaxcat_dist_f32_rsample` (a C caller has no autograd; the two names
  * mirror the Rust and Python APIs).
+ *
+ * Errors: as `relaxcat_dist_f32_rsample`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -737,6 +819,8 @@ relaxcat_status relaxcat_dist_f32_sample(const relaxcat_dist_f32 *dist,
  * are `-inf`), with the sizes and rules of `relaxcat_dist_f32_rsample`.
  * Score them with `relaxcat_dist_f32_log_prob_x`.
  *
+ * Errors: as `relaxcat_dist_f32_rsample`.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: `dist`,
@@ -755,6 +839,9 @@ relaxcat_status relaxcat_dist_f32_rsample_log(const relaxcat_dist_f32 *dist,
  * largest component (ties: lowest index). Both are (samples * B) x K
  * matrices with their own leading dimension (>= K). On error nothing is
  * written and the generator does not move.
+ *
+ * Errors: those of `relaxcat_dist_f32_rsample`, for `hard` and `soft`
+ * each; `hard` and `soft` overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -780,6 +867,13 @@ relaxcat_status relaxcat_dist_f32_rsample_hard(const relaxcat_dist_f32 *dist,
  * (row_end - row_begin) x K matrix with leading dimension `out_ld >= K`.
  * A reversed range is INVALID_SHAPE. On error nothing is written.
  *
+ * Errors: a NULL `dist`, a NULL `out` with rows to write (NULL_POINTER);
+ * `row_end < row_begin`, `out_ld < K`, a buffer misaligned for its element
+ * type (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); memory for a
+ * strided output's temporary could not be reserved (OUT_OF_MEMORY). Stream
+ * indices `offset + j` wrap modulo 2^64 (no error), as in
+ * `relaxcat_generator_take`.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
@@ -797,6 +891,8 @@ relaxcat_status relaxcat_dist_f32_rsample_rows(const relaxcat_dist_f32 *dist,
  * Stateless log-space sampling: rows `[row_begin, row_end)` of the stream
  * `(seed, offset)` as in `relaxcat_dist_f32_rsample_rows`, written as
  * `x = ln y` as in `relaxcat_dist_f32_rsample_log`.
+ *
+ * Errors: as `relaxcat_dist_f32_rsample_rows`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -816,6 +912,9 @@ relaxcat_status relaxcat_dist_f32_rsample_log_rows(const relaxcat_dist_f32 *dist
  * stream `(seed, offset)` as in `relaxcat_dist_f32_rsample_rows`, one-hot
  * rows into `hard` and relaxed rows into `soft` as in
  * `relaxcat_dist_f32_rsample_hard`.
+ *
+ * Errors: those of `relaxcat_dist_f32_rsample_rows`, for `hard` and `soft`
+ * each; `hard` and `soft` overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -841,10 +940,14 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_rows(const relaxcat_dist_f32 *dis
  * Samples that underflowed are scored exactly on their log-space form by
  * `relaxcat_dist_f32_log_prob_x`.
  *
- * Errors: N not a multiple of B, `value_ld < K` (INVALID_SHAPE); with
- * validation on, a value not finite, outside [0, 1], or a row not summing
- * to 1 within a tolerance scaled by K and the precision (INVALID_VALUE,
- * naming the row and category). On error nothing is written.
+ * Errors: a NULL `dist`, a NULL `value` or `out` with `value_rows > 0`
+ * (NULL_POINTER); N not a multiple of B, `value_ld < K`, a buffer
+ * misaligned for its element type (INVALID_SHAPE); sizes overflowing
+ * (SIZE_OVERFLOW); `out` overlapping `value` (ALIASING); with validation
+ * on, a value not finite, outside [0, 1], or a row not summing to 1 within
+ * a tolerance scaled by K and the precision (INVALID_VALUE, naming the row
+ * and category); memory for the results or a strided input's copy could
+ * not be reserved (OUT_OF_MEMORY). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -860,9 +963,17 @@ relaxcat_status relaxcat_dist_f32_log_prob(const relaxcat_dist_f32 *dist,
 /**
  * Log-density of log-space values `x = ln y` (the density of `x`, so
  * `log_prob(y) = log_prob_x(ln y) - sum_k ln y_k`), with the shapes,
- * broadcasting and rules of `relaxcat_dist_f32_log_prob`. Masked
- * categories must be `-inf`; with validation on, values must be <= 0, not
- * NaN, with `sum_k exp(x_k)` within tolerance of 1 (else INVALID_VALUE).
+ * broadcasting and rules of `relaxcat_dist_f32_log_prob`. The support is
+ * `x = -inf` exactly on the masked categories and finite elsewhere; a
+ * value off it (a finite `x` on a masked category, or `-inf` on an
+ * unmasked one) is not an error: it scores `-inf` with RELAXCAT_OK, as
+ * `relaxcat_dist_f32_log_prob` scores mass on a masked category. A
+ * log-density whose exact value lies beyond the float range (for example
+ * at `x = -1e308`) is `-inf`, not an error.
+ *
+ * Errors: as `relaxcat_dist_f32_log_prob`, except that with validation on
+ * a value must be <= 0 and not NaN, with `sum_k exp(x_k)` within
+ * tolerance of 1 (else INVALID_VALUE, naming the row and category).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -889,13 +1000,19 @@ relaxcat_status relaxcat_dist_f32_log_prob_x(const relaxcat_dist_f32 *dist,
  * call on the caller's thread) or a context whose threads and backend the
  * distribution keeps for all its calls.
  *
- * Errors: K = 0 or B = 0, `temperature_len` not 1 or B, `_ld < K`
- * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `out` or
- * `temperature` (NULL_POINTER); unknown flag bits (INVALID_OPTION); with
- * validation on, a temperature not finite and > 0 (INVALID_TEMPERATURE),
- * probs negative, non-finite or summing to 0 (INVALID_PROBS), logits NaN,
- * `+inf` or all `-inf` in a row (INVALID_LOGITS). The message names the
- * parameter, row and value. On error `*out` is not written.
+ * Errors: `k = 0`, `batch_rows = 0` (the message names `batch_rows`),
+ * `temperature_len` not 1 or B, the given matrix's `_ld < K`, a buffer
+ * misaligned for its element type (INVALID_SHAPE); sizes overflowing
+ * (SIZE_OVERFLOW); a NULL `out` or `temperature` (NULL_POINTER); both or
+ * neither of `probs` and `logits` (INVALID_PARAMETER_CHOICE); unknown flag
+ * bits (INVALID_OPTION); with validation on, a temperature not finite and
+ * > 0 (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
+ * (INVALID_PROBS; `-0.0` is zero, not negative), logits NaN, `+inf` or all
+ * `-inf` in a row (INVALID_LOGITS); memory for the handle's copy of the
+ * parameters and its per-row state could not be reserved (OUT_OF_MEMORY,
+ * checked before the parameters are read). The message names the C
+ * parameter, then the row, category and value. On error `*out` is not
+ * written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: the inputs are copied
@@ -918,6 +1035,8 @@ relaxcat_status relaxcat_dist_f64_new(const relaxcat_context *ctx,
 /**
  * Frees a distribution. NULL is allowed and does nothing.
  *
+ * Errors: none: always RELAXCAT_OK (NULL included).
+ *
  * # Safety
  * Thread safety: no other call may be using `dist`. Ownership: takes back
  * `dist`, which must come from `relaxcat_dist_f64_new` or
@@ -929,6 +1048,9 @@ relaxcat_status relaxcat_dist_f64_free(relaxcat_dist_f64 *dist);
  * Creates a copy of `dist` whose calls run on `ctx` (NULL: the caller's
  * thread only) instead of the context it was built with. On error `*out`
  * is not written.
+ *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); memory for the copy could
+ * not be reserved (OUT_OF_MEMORY).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `ctx` are
@@ -942,6 +1064,9 @@ relaxcat_status relaxcat_dist_f64_with_context(const relaxcat_dist_f64 *dist,
 /**
  * Writes the number of categories K to `*out`.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
  * `out` must point to a writable `size_t`, not written on error.
@@ -951,6 +1076,9 @@ relaxcat_status relaxcat_dist_f64_num_categories(const relaxcat_dist_f64 *dist, 
 /**
  * Writes the number of parameter rows B to `*out`.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
  * `out` must point to a writable `size_t`, not written on error.
@@ -959,6 +1087,9 @@ relaxcat_status relaxcat_dist_f64_batch_rows(const relaxcat_dist_f64 *dist, size
 
 /**
  * Writes the number of temperature values (1, or B) to `*out`.
+ *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
@@ -971,6 +1102,10 @@ relaxcat_status relaxcat_dist_f64_temperature_len(const relaxcat_dist_f64 *dist,
  * `out_len` doubles; `out_len` must equal
  * `relaxcat_dist_f64_temperature_len` (else INVALID_SHAPE, nothing
  * written).
+ *
+ * Errors: a NULL `dist`, or a NULL `out` with `out_len > 0`
+ * (NULL_POINTER); `out_len` not the temperature length, a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `out` are
@@ -985,6 +1120,11 @@ relaxcat_status relaxcat_dist_f64_temperature(const relaxcat_dist_f64 *dist,
  * dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` doubles.
  * Masked categories are 0. On error nothing is written.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); `out_ld < K`, a
+ * misaligned `out` (INVALID_SHAPE); `(B - 1) * out_ld + K` overflowing
+ * (SIZE_OVERFLOW); memory for the `B x K` temporary could not be reserved
+ * (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `out` are
  * borrowed for the call.
@@ -996,6 +1136,11 @@ relaxcat_status relaxcat_dist_f64_probs(const relaxcat_dist_f64 *dist, double *o
  * dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` doubles.
  * Masked categories are `-inf`. On error nothing is written.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); `out_ld < K`, a
+ * misaligned `out` (INVALID_SHAPE); `(B - 1) * out_ld + K` overflowing
+ * (SIZE_OVERFLOW); memory for the `B x K` temporary could not be reserved
+ * (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` and `out` are
  * borrowed for the call.
@@ -1006,6 +1151,9 @@ relaxcat_status relaxcat_dist_f64_logits(const relaxcat_dist_f64 *dist, double *
  * Writes the parameterisation the distribution was built from
  * (RELAXCAT_PARAM_PROBS or RELAXCAT_PARAM_LOGITS) to `*out`.
  *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
  * `out` must point to a writable `relaxcat_param`, not written on error.
@@ -1015,6 +1163,9 @@ relaxcat_status relaxcat_dist_f64_param(const relaxcat_dist_f64 *dist, relaxcat_
 /**
  * Writes whether parameter and `log_prob` values are validated (1) or not
  * (0, built with RELAXCAT_DIST_NO_VALIDATE) to `*out`.
+ *
+ * Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `dist` is borrowed;
@@ -1033,6 +1184,11 @@ relaxcat_status relaxcat_dist_f64_validates(const relaxcat_dist_f64 *dist, int32
  * only on the seed and stream rows, never on threads or backend. On
  * error nothing is written and the generator does not move.
  *
+ * Errors: a NULL `dist` or `generator`, a NULL `out` with `samples > 0`
+ * (NULL_POINTER); `out_ld < K`, a buffer misaligned for its element type
+ * (INVALID_SHAPE); `samples * B` rows overflowing (SIZE_OVERFLOW); memory
+ * for a strided output's temporary could not be reserved (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: `dist`,
@@ -1049,6 +1205,8 @@ relaxcat_status relaxcat_dist_f64_rsample(const relaxcat_dist_f64 *dist,
  * A sample without gradient: the same values, sizes and rules as
  * `relaxcat_dist_f64_rsample` (a C caller has no autograd; the two names
  * mirror the Rust and Python APIs).
+ *
+ * Errors: as `relaxcat_dist_f64_rsample`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1068,6 +1226,8 @@ relaxcat_status relaxcat_dist_f64_sample(const relaxcat_dist_f64 *dist,
  * are `-inf`), with the sizes and rules of `relaxcat_dist_f64_rsample`.
  * Score them with `relaxcat_dist_f64_log_prob_x`.
  *
+ * Errors: as `relaxcat_dist_f64_rsample`.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: `dist`,
@@ -1086,6 +1246,9 @@ relaxcat_status relaxcat_dist_f64_rsample_log(const relaxcat_dist_f64 *dist,
  * largest component (ties: lowest index). Both are (samples * B) x K
  * matrices with their own leading dimension (>= K). On error nothing is
  * written and the generator does not move.
+ *
+ * Errors: those of `relaxcat_dist_f64_rsample`, for `hard` and `soft`
+ * each; `hard` and `soft` overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1111,6 +1274,13 @@ relaxcat_status relaxcat_dist_f64_rsample_hard(const relaxcat_dist_f64 *dist,
  * (row_end - row_begin) x K matrix with leading dimension `out_ld >= K`.
  * A reversed range is INVALID_SHAPE. On error nothing is written.
  *
+ * Errors: a NULL `dist`, a NULL `out` with rows to write (NULL_POINTER);
+ * `row_end < row_begin`, `out_ld < K`, a buffer misaligned for its element
+ * type (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); memory for a
+ * strided output's temporary could not be reserved (OUT_OF_MEMORY). Stream
+ * indices `offset + j` wrap modulo 2^64 (no error), as in
+ * `relaxcat_generator_take`.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
@@ -1128,6 +1298,8 @@ relaxcat_status relaxcat_dist_f64_rsample_rows(const relaxcat_dist_f64 *dist,
  * Stateless log-space sampling: rows `[row_begin, row_end)` of the stream
  * `(seed, offset)` as in `relaxcat_dist_f64_rsample_rows`, written as
  * `x = ln y` as in `relaxcat_dist_f64_rsample_log`.
+ *
+ * Errors: as `relaxcat_dist_f64_rsample_rows`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1147,6 +1319,9 @@ relaxcat_status relaxcat_dist_f64_rsample_log_rows(const relaxcat_dist_f64 *dist
  * stream `(seed, offset)` as in `relaxcat_dist_f64_rsample_rows`, one-hot
  * rows into `hard` and relaxed rows into `soft` as in
  * `relaxcat_dist_f64_rsample_hard`.
+ *
+ * Errors: those of `relaxcat_dist_f64_rsample_rows`, for `hard` and `soft`
+ * each; `hard` and `soft` overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1172,10 +1347,14 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_rows(const relaxcat_dist_f64 *dis
  * Samples that underflowed are scored exactly on their log-space form by
  * `relaxcat_dist_f64_log_prob_x`.
  *
- * Errors: N not a multiple of B, `value_ld < K` (INVALID_SHAPE); with
- * validation on, a value not finite, outside [0, 1], or a row not summing
- * to 1 within a tolerance scaled by K and the precision (INVALID_VALUE,
- * naming the row and category). On error nothing is written.
+ * Errors: a NULL `dist`, a NULL `value` or `out` with `value_rows > 0`
+ * (NULL_POINTER); N not a multiple of B, `value_ld < K`, a buffer
+ * misaligned for its element type (INVALID_SHAPE); sizes overflowing
+ * (SIZE_OVERFLOW); `out` overlapping `value` (ALIASING); with validation
+ * on, a value not finite, outside [0, 1], or a row not summing to 1 within
+ * a tolerance scaled by K and the precision (INVALID_VALUE, naming the row
+ * and category); memory for the results or a strided input's copy could
+ * not be reserved (OUT_OF_MEMORY). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1191,9 +1370,17 @@ relaxcat_status relaxcat_dist_f64_log_prob(const relaxcat_dist_f64 *dist,
 /**
  * Log-density of log-space values `x = ln y` (the density of `x`, so
  * `log_prob(y) = log_prob_x(ln y) - sum_k ln y_k`), with the shapes,
- * broadcasting and rules of `relaxcat_dist_f64_log_prob`. Masked
- * categories must be `-inf`; with validation on, values must be <= 0, not
- * NaN, with `sum_k exp(x_k)` within tolerance of 1 (else INVALID_VALUE).
+ * broadcasting and rules of `relaxcat_dist_f64_log_prob`. The support is
+ * `x = -inf` exactly on the masked categories and finite elsewhere; a
+ * value off it (a finite `x` on a masked category, or `-inf` on an
+ * unmasked one) is not an error: it scores `-inf` with RELAXCAT_OK, as
+ * `relaxcat_dist_f64_log_prob` scores mass on a masked category. A
+ * log-density whose exact value lies beyond the float range (for example
+ * at `x = -1e308`) is `-inf`, not an error.
+ *
+ * Errors: as `relaxcat_dist_f64_log_prob`, except that with validation on
+ * a value must be <= 0 and not NaN, with `sum_k exp(x_k)` within
+ * tolerance of 1 (else INVALID_VALUE, naming the row and category).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1210,6 +1397,9 @@ relaxcat_status relaxcat_dist_f64_log_prob_x(const relaxcat_dist_f64 *dist,
  * Creates a generator at position 0 of `seed`'s stream. On success `*out`
  * receives it; on error `*out` is not written.
  *
+ * Errors: a NULL `out` (NULL_POINTER); memory for the handle could not be
+ * reserved (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: the caller owns `*out`
  * and frees it with `relaxcat_generator_free`. `out` must point to
@@ -1219,6 +1409,8 @@ relaxcat_status relaxcat_generator_new(uint64_t seed, relaxcat_generator **out);
 
 /**
  * Frees a generator. NULL is allowed and does nothing.
+ *
+ * Errors: none: always RELAXCAT_OK (NULL included).
  *
  * # Safety
  * Thread safety: no other call may be using the generator. Ownership:
@@ -1230,6 +1422,9 @@ relaxcat_status relaxcat_generator_free(relaxcat_generator *generator);
 /**
  * Writes the generator's seed to `*out`.
  *
+ * Errors: a NULL `generator` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
+ *
  * # Safety
  * Thread safety: safe from any thread, also while others use the
  * generator. Ownership: `generator` is borrowed for the call. `out` must
@@ -1239,6 +1434,9 @@ relaxcat_status relaxcat_generator_seed(const relaxcat_generator *generator, uin
 
 /**
  * Writes the stream index the next sampling call will start at to `*out`.
+ *
+ * Errors: a NULL `generator` or `out` (NULL_POINTER); a misaligned `out`
+ * (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread, also while others use the
@@ -1251,6 +1449,9 @@ relaxcat_status relaxcat_generator_position(const relaxcat_generator *generator,
 /**
  * Moves the generator to stream index `position` (rewind, replay or skip).
  *
+ * Errors: a NULL `generator` (NULL_POINTER). Every position is valid;
+ * sampling from one near 2^64 wraps.
+ *
  * # Safety
  * Thread safety: safe from any thread (serialised with other calls on the
  * generator). Ownership: `generator` is borrowed for the call.
@@ -1262,6 +1463,9 @@ relaxcat_status relaxcat_generator_set_position(relaxcat_generator *generator, u
  * `*offset` and advances the generator past them (wrapping at 2^64). The
  * `(seed, offset)` pair then drives the stateless `_rows` samplers and
  * `relaxcat_gumbel_*`, for example to split one draw across processes.
+ *
+ * Errors: a NULL `generator` or `offset` (NULL_POINTER); a misaligned
+ * `offset` (INVALID_SHAPE).
  *
  * # Safety
  * Thread safety: safe from any thread (serialised; concurrent callers get
@@ -1282,6 +1486,9 @@ relaxcat_status relaxcat_generator_take(relaxcat_generator *generator,
  * generator advances by samples * B rows. Pass both to a backward pass. On
  * error nothing is written and the generator does not move.
  *
+ * Errors: those of `relaxcat_dist_f32_rsample`, for `soft` and `log` each;
+ * `soft` and `log` overlapping (ALIASING).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: all
@@ -1301,6 +1508,9 @@ relaxcat_status relaxcat_dist_f32_rsample_with_log(const relaxcat_dist_f32 *dist
  * `[row_begin, row_end)` of the stream `(seed, offset)` as in
  * `relaxcat_dist_f32_rsample_rows`, as `y` into `soft` and `ln y` into
  * `log`.
+ *
+ * Errors: those of `relaxcat_dist_f32_rsample_rows`, for `soft` and `log`
+ * each; `soft` and `log` overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1325,6 +1535,9 @@ relaxcat_status relaxcat_dist_f32_rsample_with_log_rows(const relaxcat_dist_f32 
  * give. Sizes and generator rules as in
  * `relaxcat_dist_f32_rsample_with_log`.
  *
+ * Errors: those of `relaxcat_dist_f32_rsample`, for each of the three
+ * outputs; any two of them overlapping (ALIASING).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: all
@@ -1344,6 +1557,9 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_with_log(const relaxcat_dist_f32 
 /**
  * Stateless form of `relaxcat_dist_f32_rsample_hard_with_log`: rows
  * `[row_begin, row_end)` of the stream `(seed, offset)`.
+ *
+ * Errors: those of `relaxcat_dist_f32_rsample_rows`, for each of the three
+ * outputs; any two of them overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1386,6 +1602,20 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_with_log_rows(const relaxcat_dist
  * scalar temperature). Masked categories get gradient 0. On error nothing
  * is written.
  *
+ * Errors: a NULL `dist`, a NULL `grad`, or both `soft` and `log` NULL,
+ * with `rows > 0` (NULL_POINTER); a non-NULL `grad_probs` without
+ * `probs_given` (NULL_POINTER); `grad_probs` for a distribution built from
+ * logits (INVALID_PARAMETER_CHOICE); N not a multiple of B, a leading
+ * dimension below K, `grad_temperature_len` not the temperature length
+ * while `grad_temperature` is non-NULL, a buffer misaligned for its
+ * element type (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); an
+ * output overlapping an input or another output (ALIASING); memory for the
+ * call's scratch or temporaries could not be reserved (OUT_OF_MEMORY).
+ * Arguments that only an unwanted output uses are ignored, neither read
+ * nor checked: `probs_given` and its `_ld` when `grad_probs` is NULL,
+ * `grad_temperature_len` when `grad_temperature` is NULL, and the `_ld` of
+ * a NULL matrix.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
@@ -1415,6 +1645,8 @@ relaxcat_status relaxcat_dist_f32_rsample_backward(const relaxcat_dist_f32 *dist
  * flows through the soft sample it came from (`soft` and/or `log`), so
  * this equals `relaxcat_dist_f32_rsample_backward` on that soft sample;
  * arguments and rules as there.
+ *
+ * Errors: as `relaxcat_dist_f32_rsample_backward`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1446,6 +1678,8 @@ relaxcat_status relaxcat_dist_f32_rsample_hard_backward(const relaxcat_dist_f32 
  * `relaxcat_dist_f32_rsample_backward`. Categories whose `y` underflowed
  * keep their full gradient when `log` is passed (`ln y` of an underflowed
  * `y` is `-inf`).
+ *
+ * Errors: as `relaxcat_dist_f32_rsample_backward`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1484,6 +1718,14 @@ relaxcat_status relaxcat_dist_f32_rsample_log_backward(const relaxcat_dist_f32 *
  * as `relaxcat_dist_f32_log_prob` checks them. On error nothing is
  * written.
  *
+ * Errors: those of `relaxcat_dist_f32_log_prob` for `value` and
+ * `log_prob`, and those of `relaxcat_dist_f32_rsample_backward` for the
+ * parameter gradients; a NULL `grad` or `value` with `rows > 0`
+ * (NULL_POINTER); `grad_value` overlapping an input or another output
+ * (ALIASING). Out of range: a value gradient whose exact magnitude exceeds
+ * the largest float (at a subnormal `y`, where `1 / y` overflows) is
+ * `+-inf`, not an error.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
@@ -1512,6 +1754,9 @@ relaxcat_status relaxcat_dist_f32_log_prob_backward(const relaxcat_dist_f32 *dis
  * `relaxcat_dist_f32_log_prob_backward` for log-space values `x = ln y`;
  * `grad_value` is w.r.t. `x` and `log_prob` receives the log-space
  * densities.
+ *
+ * Errors: as `relaxcat_dist_f32_log_prob_backward`, with the value checks
+ * of `relaxcat_dist_f32_log_prob_x`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1545,6 +1790,9 @@ relaxcat_status relaxcat_dist_f32_log_prob_x_backward(const relaxcat_dist_f32 *d
  * generator advances by samples * B rows. Pass both to a backward pass. On
  * error nothing is written and the generator does not move.
  *
+ * Errors: those of `relaxcat_dist_f64_rsample`, for `soft` and `log` each;
+ * `soft` and `log` overlapping (ALIASING).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: all
@@ -1564,6 +1812,9 @@ relaxcat_status relaxcat_dist_f64_rsample_with_log(const relaxcat_dist_f64 *dist
  * `[row_begin, row_end)` of the stream `(seed, offset)` as in
  * `relaxcat_dist_f64_rsample_rows`, as `y` into `soft` and `ln y` into
  * `log`.
+ *
+ * Errors: those of `relaxcat_dist_f64_rsample_rows`, for `soft` and `log`
+ * each; `soft` and `log` overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1588,6 +1839,9 @@ relaxcat_status relaxcat_dist_f64_rsample_with_log_rows(const relaxcat_dist_f64 
  * give. Sizes and generator rules as in
  * `relaxcat_dist_f64_rsample_with_log`.
  *
+ * Errors: those of `relaxcat_dist_f64_rsample`, for each of the three
+ * outputs; any two of them overlapping (ALIASING).
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls; calls sharing `generator` serialise on it. Ownership: all
@@ -1607,6 +1861,9 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_with_log(const relaxcat_dist_f64 
 /**
  * Stateless form of `relaxcat_dist_f64_rsample_hard_with_log`: rows
  * `[row_begin, row_end)` of the stream `(seed, offset)`.
+ *
+ * Errors: those of `relaxcat_dist_f64_rsample_rows`, for each of the three
+ * outputs; any two of them overlapping (ALIASING).
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1649,6 +1906,20 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_with_log_rows(const relaxcat_dist
  * scalar temperature). Masked categories get gradient 0. On error nothing
  * is written.
  *
+ * Errors: a NULL `dist`, a NULL `grad`, or both `soft` and `log` NULL,
+ * with `rows > 0` (NULL_POINTER); a non-NULL `grad_probs` without
+ * `probs_given` (NULL_POINTER); `grad_probs` for a distribution built from
+ * logits (INVALID_PARAMETER_CHOICE); N not a multiple of B, a leading
+ * dimension below K, `grad_temperature_len` not the temperature length
+ * while `grad_temperature` is non-NULL, a buffer misaligned for its
+ * element type (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); an
+ * output overlapping an input or another output (ALIASING); memory for the
+ * call's scratch or temporaries could not be reserved (OUT_OF_MEMORY).
+ * Arguments that only an unwanted output uses are ignored, neither read
+ * nor checked: `probs_given` and its `_ld` when `grad_probs` is NULL,
+ * `grad_temperature_len` when `grad_temperature` is NULL, and the `_ld` of
+ * a NULL matrix.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
@@ -1678,6 +1949,8 @@ relaxcat_status relaxcat_dist_f64_rsample_backward(const relaxcat_dist_f64 *dist
  * flows through the soft sample it came from (`soft` and/or `log`), so
  * this equals `relaxcat_dist_f64_rsample_backward` on that soft sample;
  * arguments and rules as there.
+ *
+ * Errors: as `relaxcat_dist_f64_rsample_backward`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1709,6 +1982,8 @@ relaxcat_status relaxcat_dist_f64_rsample_hard_backward(const relaxcat_dist_f64 
  * `relaxcat_dist_f64_rsample_backward`. Categories whose `y` underflowed
  * keep their full gradient when `log` is passed (`ln y` of an underflowed
  * `y` is `-inf`).
+ *
+ * Errors: as `relaxcat_dist_f64_rsample_backward`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1747,6 +2022,14 @@ relaxcat_status relaxcat_dist_f64_rsample_log_backward(const relaxcat_dist_f64 *
  * as `relaxcat_dist_f64_log_prob` checks them. On error nothing is
  * written.
  *
+ * Errors: those of `relaxcat_dist_f64_log_prob` for `value` and
+ * `log_prob`, and those of `relaxcat_dist_f64_rsample_backward` for the
+ * parameter gradients; a NULL `grad` or `value` with `rows > 0`
+ * (NULL_POINTER); `grad_value` overlapping an input or another output
+ * (ALIASING). Out of range: a value gradient whose exact magnitude exceeds
+ * the largest float (at a subnormal `y`, where `1 / y` overflows) is
+ * `+-inf`, not an error.
+ *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
  * calls. Ownership: all pointers are borrowed for the call. Aliasing: no
@@ -1775,6 +2058,9 @@ relaxcat_status relaxcat_dist_f64_log_prob_backward(const relaxcat_dist_f64 *dis
  * `relaxcat_dist_f64_log_prob_backward` for log-space values `x = ln y`;
  * `grad_value` is w.r.t. `x` and `log_prob` receives the log-space
  * densities.
+ *
+ * Errors: as `relaxcat_dist_f64_log_prob_backward`, with the value checks
+ * of `relaxcat_dist_f64_log_prob_x`.
  *
  * # Safety
  * Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -1899,7 +2185,8 @@ relaxcat_status relaxcat_rsample_with_log_rows_f32(const relaxcat_context *ctx,
  * Log-densities from the parameters in `params` without a handle
  * (`f32`): of `value_rows` value rows (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
  * `relaxcat_dist_f32_log_prob`. Errors: those of `relaxcat_dist_f32_new` for
- * the parameters, then those of `relaxcat_dist_f32_log_prob`. On error nothing
+ * the parameters, then those of `relaxcat_dist_f32_log_prob`; a NULL `params`
+ * (NULL_POINTER). On error nothing
  * is written.
  *
  * # Safety
@@ -1919,7 +2206,8 @@ relaxcat_status relaxcat_log_prob_f32(const relaxcat_context *ctx,
  * Log-densities from the parameters in `params` without a handle
  * (`f32`): of `value_rows` log-space value rows `x = ln y` (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
  * `relaxcat_dist_f32_log_prob_x`. Errors: those of `relaxcat_dist_f32_new` for
- * the parameters, then those of `relaxcat_dist_f32_log_prob_x`. On error nothing
+ * the parameters, then those of `relaxcat_dist_f32_log_prob_x`; a NULL `params`
+ * (NULL_POINTER). On error nothing
  * is written.
  *
  * # Safety
@@ -1944,7 +2232,8 @@ relaxcat_status relaxcat_log_prob_x_f32(const relaxcat_context *ctx,
  * (`grad_temperature`), each NULL when not wanted; bit for bit
  * `relaxcat_dist_f32_rsample_backward` with `probs_given` the probs in `params`.
  * Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
- * of `relaxcat_dist_f32_rsample_backward`. On error nothing is written.
+ * of `relaxcat_dist_f32_rsample_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -1977,7 +2266,8 @@ relaxcat_status relaxcat_rsample_backward_f32(const relaxcat_context *ctx,
  * (`grad_temperature`), each NULL when not wanted; bit for bit
  * `relaxcat_dist_f32_rsample_log_backward` with `probs_given` the probs in `params`.
  * Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
- * of `relaxcat_dist_f32_rsample_log_backward`. On error nothing is written.
+ * of `relaxcat_dist_f32_rsample_log_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2010,7 +2300,8 @@ relaxcat_status relaxcat_rsample_log_backward_f32(const relaxcat_context *ctx,
  * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f32_log_prob_backward` with
  * `probs_given` the probs in `params`. Errors: those of
  * `relaxcat_dist_f32_new` for the parameters, then those of
- * `relaxcat_dist_f32_log_prob_backward`. On error nothing is written.
+ * `relaxcat_dist_f32_log_prob_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2043,7 +2334,8 @@ relaxcat_status relaxcat_log_prob_backward_f32(const relaxcat_context *ctx,
  * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f32_log_prob_x_backward` with
  * `probs_given` the probs in `params`. Errors: those of
  * `relaxcat_dist_f32_new` for the parameters, then those of
- * `relaxcat_dist_f32_log_prob_x_backward`. On error nothing is written.
+ * `relaxcat_dist_f32_log_prob_x_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2167,7 +2459,8 @@ relaxcat_status relaxcat_rsample_with_log_rows_f64(const relaxcat_context *ctx,
  * Log-densities from the parameters in `params` without a handle
  * (`f64`): of `value_rows` value rows (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
  * `relaxcat_dist_f64_log_prob`. Errors: those of `relaxcat_dist_f64_new` for
- * the parameters, then those of `relaxcat_dist_f64_log_prob`. On error nothing
+ * the parameters, then those of `relaxcat_dist_f64_log_prob`; a NULL `params`
+ * (NULL_POINTER). On error nothing
  * is written.
  *
  * # Safety
@@ -2187,7 +2480,8 @@ relaxcat_status relaxcat_log_prob_f64(const relaxcat_context *ctx,
  * Log-densities from the parameters in `params` without a handle
  * (`f64`): of `value_rows` log-space value rows `x = ln y` (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
  * `relaxcat_dist_f64_log_prob_x`. Errors: those of `relaxcat_dist_f64_new` for
- * the parameters, then those of `relaxcat_dist_f64_log_prob_x`. On error nothing
+ * the parameters, then those of `relaxcat_dist_f64_log_prob_x`; a NULL `params`
+ * (NULL_POINTER). On error nothing
  * is written.
  *
  * # Safety
@@ -2212,7 +2506,8 @@ relaxcat_status relaxcat_log_prob_x_f64(const relaxcat_context *ctx,
  * (`grad_temperature`), each NULL when not wanted; bit for bit
  * `relaxcat_dist_f64_rsample_backward` with `probs_given` the probs in `params`.
  * Errors: those of `relaxcat_dist_f64_new` for the parameters, then those
- * of `relaxcat_dist_f64_rsample_backward`. On error nothing is written.
+ * of `relaxcat_dist_f64_rsample_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2245,7 +2540,8 @@ relaxcat_status relaxcat_rsample_backward_f64(const relaxcat_context *ctx,
  * (`grad_temperature`), each NULL when not wanted; bit for bit
  * `relaxcat_dist_f64_rsample_log_backward` with `probs_given` the probs in `params`.
  * Errors: those of `relaxcat_dist_f64_new` for the parameters, then those
- * of `relaxcat_dist_f64_rsample_log_backward`. On error nothing is written.
+ * of `relaxcat_dist_f64_rsample_log_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2278,7 +2574,8 @@ relaxcat_status relaxcat_rsample_log_backward_f64(const relaxcat_context *ctx,
  * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f64_log_prob_backward` with
  * `probs_given` the probs in `params`. Errors: those of
  * `relaxcat_dist_f64_new` for the parameters, then those of
- * `relaxcat_dist_f64_log_prob_backward`. On error nothing is written.
+ * `relaxcat_dist_f64_log_prob_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2311,7 +2608,8 @@ relaxcat_status relaxcat_log_prob_backward_f64(const relaxcat_context *ctx,
  * (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f64_log_prob_x_backward` with
  * `probs_given` the probs in `params`. Errors: those of
  * `relaxcat_dist_f64_new` for the parameters, then those of
- * `relaxcat_dist_f64_log_prob_x_backward`. On error nothing is written.
+ * `relaxcat_dist_f64_log_prob_x_backward`; a NULL `params`
+ * (NULL_POINTER). On error nothing is written.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: every pointer is
@@ -2347,6 +2645,12 @@ relaxcat_status relaxcat_log_prob_x_backward_f64(const relaxcat_context *ctx,
  * `input_ld > k` is copied to a temporary first. On error nothing is
  * written.
  *
+ * Errors: a NULL `input` or `out` with `rows > 0` (NULL_POINTER); `k = 0`,
+ * `input_ld < k`, a buffer misaligned for its element type
+ * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); `out` overlapping
+ * `input` (ALIASING); memory for a strided input's copy could not be
+ * reserved (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread; concurrent calls may share `ctx`
  * and inputs. Ownership: all buffers are borrowed for the call only.
@@ -2371,6 +2675,12 @@ relaxcat_status relaxcat_logsumexp_f32(const relaxcat_context *ctx,
  * thread) or a context. Contiguous rows are used in place and are fastest.
  * On error nothing is written.
  *
+ * Errors: a NULL `input` or `out` with `rows > 0` (NULL_POINTER); `k = 0`,
+ * `input_ld < k`, `out_ld < k`, a buffer misaligned for its element type
+ * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); `out` overlapping
+ * `input` other than exactly in place (ALIASING); memory for a strided
+ * matrix's temporary could not be reserved (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread; concurrent calls may share `ctx`
  * and inputs. Ownership: all buffers are borrowed for the call only.
@@ -2389,6 +2699,8 @@ relaxcat_status relaxcat_softmax_f32(const relaxcat_context *ctx,
  * `out` row `i` = `input row i - logsumexp(input row i)` for `rows` rows of
  * `k` values (`f32`); non-finite maxima give NaN as in
  * `relaxcat_softmax_f32`, and sizes, strides and errors are as there.
+ *
+ * Errors: as `relaxcat_softmax_f32`.
  *
  * # Safety
  * Thread safety: safe from any thread; concurrent calls may share `ctx`
@@ -2416,6 +2728,11 @@ relaxcat_status relaxcat_log_softmax_f32(const relaxcat_context *ctx,
  * NULL (the caller's thread) or a context; results do not depend on it.
  * On error nothing is written.
  *
+ * Errors: a NULL `out` with `rows > 0` (NULL_POINTER); `k = 0`, `out_ld <
+ * k`, a misaligned `out` (INVALID_SHAPE); sizes overflowing
+ * (SIZE_OVERFLOW); memory for a strided output's temporary could not be
+ * reserved (OUT_OF_MEMORY). Stream indices wrap modulo 2^64.
+ *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `out` is borrowed for
  * the call only. Aliasing: nothing else is read.
@@ -2439,6 +2756,12 @@ relaxcat_status relaxcat_gumbel_f32(const relaxcat_context *ctx,
  * Contiguous rows (`input_ld == k`) are read in place and are fastest;
  * `input_ld > k` is copied to a temporary first. On error nothing is
  * written.
+ *
+ * Errors: a NULL `input` or `out` with `rows > 0` (NULL_POINTER); `k = 0`,
+ * `input_ld < k`, a buffer misaligned for its element type
+ * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); `out` overlapping
+ * `input` (ALIASING); memory for a strided input's copy could not be
+ * reserved (OUT_OF_MEMORY).
  *
  * # Safety
  * Thread safety: safe from any thread; concurrent calls may share `ctx`
@@ -2464,6 +2787,12 @@ relaxcat_status relaxcat_logsumexp_f64(const relaxcat_context *ctx,
  * thread) or a context. Contiguous rows are used in place and are fastest.
  * On error nothing is written.
  *
+ * Errors: a NULL `input` or `out` with `rows > 0` (NULL_POINTER); `k = 0`,
+ * `input_ld < k`, `out_ld < k`, a buffer misaligned for its element type
+ * (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); `out` overlapping
+ * `input` other than exactly in place (ALIASING); memory for a strided
+ * matrix's temporary could not be reserved (OUT_OF_MEMORY).
+ *
  * # Safety
  * Thread safety: safe from any thread; concurrent calls may share `ctx`
  * and inputs. Ownership: all buffers are borrowed for the call only.
@@ -2482,6 +2811,8 @@ relaxcat_status relaxcat_softmax_f64(const relaxcat_context *ctx,
  * `out` row `i` = `input row i - logsumexp(input row i)` for `rows` rows of
  * `k` values (`f64`); non-finite maxima give NaN as in
  * `relaxcat_softmax_f64`, and sizes, strides and errors are as there.
+ *
+ * Errors: as `relaxcat_softmax_f64`.
  *
  * # Safety
  * Thread safety: safe from any thread; concurrent calls may share `ctx`
@@ -2508,6 +2839,11 @@ relaxcat_status relaxcat_log_softmax_f64(const relaxcat_context *ctx,
  * `rows = 0`; NULL is then allowed), `out_ld >= k`, `k >= 1`. `ctx` is
  * NULL (the caller's thread) or a context; results do not depend on it.
  * On error nothing is written.
+ *
+ * Errors: a NULL `out` with `rows > 0` (NULL_POINTER); `k = 0`, `out_ld <
+ * k`, a misaligned `out` (INVALID_SHAPE); sizes overflowing
+ * (SIZE_OVERFLOW); memory for a strided output's temporary could not be
+ * reserved (OUT_OF_MEMORY). Stream indices wrap modulo 2^64.
  *
  * # Safety
  * Thread safety: safe from any thread. Ownership: `out` is borrowed for
@@ -2562,6 +2898,8 @@ const char *relaxcat_version_string(void);
  *
  * Thread safety: safe from any thread. Ownership: the caller owns the
  * three integers; nothing is retained.
+ *
+ * Errors: none: always RELAXCAT_OK.
  */
 relaxcat_status relaxcat_version(uint32_t *major, uint32_t *minor, uint32_t *patch);
 

@@ -210,7 +210,7 @@ pub fn sample_rows<T: Float>(
         validate,
     } = params;
     if k == 0 {
-        return Err(Error::shape("num_categories is 0; K must be at least 1"));
+        return Err(Error::shape("k is 0; K must be at least 1"));
     }
     if logits.is_empty() || !logits.len().is_multiple_of(k) {
         return Err(Error::shape(format!(

@@ -128,7 +128,7 @@ impl<'a, T: Float> Builder<'a, T> {
     pub fn build(self) -> Result<RelaxedOneHotCategorical<'a, T>> {
         let k = self.k;
         if k == 0 {
-            return Err(Error::shape("num_categories is 0; K must be at least 1"));
+            return Err(Error::shape("k is 0; K must be at least 1"));
         }
         let (param, given) = match (self.probs, self.logits) {
             (Some(p), None) => (Param::Probs, p),

@@ -9,7 +9,7 @@ use crate::rng::{Stream, rows_per_block};
 
 fn rows_of<T>(name: &str, input: &[T], k: usize) -> Result<usize> {
     if k == 0 {
-        return Err(Error::shape("K is 0; rows must have at least one element"));
+        return Err(Error::shape("k is 0; rows must have at least one element"));
     }
     if !input.len().is_multiple_of(k) {
         return Err(Error::shape(format!(

@@ -157,6 +157,17 @@ pub(crate) fn vector<P: RawPtr>(name: &'static str, ptr: P, len: usize) -> Resul
     })
 }
 
+/// Checks that `rows` (the C parameter `name`) is a multiple of the
+/// distribution's `batch_rows`, as value and sample rows must be.
+pub(crate) fn batch_multiple(name: &str, rows: usize, batch_rows: usize) -> Result<()> {
+    if rows.is_multiple_of(batch_rows) {
+        return Ok(());
+    }
+    Err(Error::shape(format!(
+        "{name} is {rows}, not a multiple of batch_rows = {batch_rows}"
+    )))
+}
+
 /// A matrix of `rows x k` at `ptr` with leading dimension `ld >= k`.
 pub(crate) fn matrix<P: RawPtr>(
     name: &'static str,
@@ -167,7 +178,7 @@ pub(crate) fn matrix<P: RawPtr>(
 ) -> Result<Mat<P>> {
     if ld < k {
         return Err(Error::shape(format!(
-            "{name}: leading dimension {ld} is below K = {k}; ld must be >= K"
+            "{name}_ld: leading dimension {ld} is below K = {k}; ld must be >= K"
         )));
     }
     let extent = match rows {

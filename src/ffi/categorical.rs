@@ -67,12 +67,17 @@ unsafe fn categorical<T: Float>(
         ));
     }
     if k == 0 {
-        return Err(Error::shape("num_categories is 0; K must be at least 1"));
+        return Err(Error::shape("k is 0; K must be at least 1"));
     }
     if batch_rows == 0 {
         return Err(Error::shape(
             "batch_rows is 0; a draw needs at least one parameter row",
         ));
+    }
+    if temperature_len != 1 && temperature_len != batch_rows {
+        return Err(Error::shape(format!(
+            "temperature_len is {temperature_len}; expected 1 (shared) or batch_rows = {batch_rows} (one per row)"
+        )));
     }
     let logits = matrix("logits", logits, batch_rows, k, logits_ld)?;
     let temperature = vector("temperature", temperature, temperature_len)?;

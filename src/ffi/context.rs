@@ -56,6 +56,11 @@ pub(crate) fn exec_of(ctx: *const relaxcat_context) -> Exec {
 /// On success `*out` receives the new context; on error `*out` is not
 /// written.
 ///
+/// Errors: `threads = 0`, an unknown backend name or one this CPU cannot
+/// run, a thread pool that could not be started (INVALID_OPTION); a NULL
+/// `out` (NULL_POINTER); memory for the handle could not be reserved
+/// (OUT_OF_MEMORY).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: the caller owns `*out`
 /// and frees it with `relaxcat_context_free`. `backend` is NULL or a
@@ -96,6 +101,8 @@ pub unsafe extern "C" fn relaxcat_context_new(
 /// with the context stay valid (they share its thread pool, which stops
 /// when the last user is freed).
 ///
+/// Errors: none: always RELAXCAT_OK (NULL included).
+///
 /// # Safety
 /// Thread safety: the context must not be in use by another call while it
 /// is freed. Ownership: takes back ownership of `ctx`, which must come from
@@ -114,6 +121,9 @@ pub unsafe extern "C" fn relaxcat_context_free(ctx: *mut relaxcat_context) -> re
 
 /// Writes the context's thread count (as passed to `relaxcat_context_new`)
 /// to `*out`.
+///
+/// Errors: a NULL `ctx` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `ctx` is borrowed for
@@ -139,6 +149,9 @@ pub unsafe extern "C" fn relaxcat_context_threads(
 
 /// Writes the name of the context's SIMD backend (`"scalar"`, `"portable"`,
 /// `"avx2"` or `"avx512vl"`) to `*out`. A NULL context reports the default backend.
+///
+/// Errors: a NULL `out` (NULL_POINTER); a misaligned `out` (INVALID_SHAPE).
+/// A NULL `ctx` is not an error.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: the string is static;

@@ -14,7 +14,9 @@
 //!
 //! Each `_f32` function has an `_f64` twin; both call one generic helper.
 
-use super::buffer::{Mat, Span, disjoint, handle, matrix, mul, out_param, row_range, vector};
+use super::buffer::{
+    Mat, Span, batch_multiple, disjoint, handle, matrix, mul, out_param, row_range, vector,
+};
 use super::context::{exec_of, relaxcat_context};
 use super::generator::relaxcat_generator;
 use super::status::relaxcat_status;
@@ -186,6 +188,12 @@ pub(super) unsafe fn build<T: Float>(
             "batch_rows is 0; a distribution needs at least one parameter row",
         ));
     }
+    // Named as C passes it (the Rust builder sees a slice).
+    if k > 0 && temperature_len != 1 && temperature_len != batch_rows {
+        return Err(Error::shape(format!(
+            "temperature_len is {temperature_len}; expected 1 (shared) or batch_rows = {batch_rows} (one per row)"
+        )));
+    }
     let (param, values) = match (probs.is_null(), logits.is_null()) {
         (false, true) => (
             Param::Probs,
@@ -222,7 +230,7 @@ pub(super) unsafe fn build<T: Float>(
     // at once, not after a pass over the input: after the pointer and
     // extent checks above, before the temperature's length and the
     // values are checked.
-    let mut copy = match (ownership, &given) {
+    let copy = match (ownership, &given) {
         (Ownership::Copy, Cow::Borrowed(v)) => {
             let name = match param {
                 Param::Probs => "probs copy",
@@ -243,9 +251,9 @@ pub(super) unsafe fn build<T: Float>(
         (param, Cow::Owned(v)) => builder.owned(param, v),
     };
     let mut dist = builder.build()?;
-    if let Some(copy) = copy.as_mut() {
+    if let Some(mut copy) = copy {
         copy.extend_from_slice(dist.given());
-        dist = dist.with_given(std::mem::take(copy));
+        dist = dist.with_given(copy);
     }
     let dist = match ownership {
         Ownership::Copy => dist.into_owned()?,
@@ -311,7 +319,7 @@ unsafe fn temperature<H: DistHandle>(dist: *const H, out: *mut H::T, out_len: us
     let t = dist.temperature();
     if out_len != t.len() {
         return Err(Error::shape(format!(
-            "out has {out_len} elements, but the distribution has {} temperature value(s) (relaxcat_dist_*_temperature_len)",
+            "out_len is {out_len}, but the distribution has {} temperature value(s) (relaxcat_dist_*_temperature_len)",
             t.len()
         )));
     }
@@ -509,6 +517,7 @@ pub(super) unsafe fn density<H: DistHandle>(
     out: *mut H::T,
 ) -> Result<()> {
     let dist = handle("dist", dist)?.dist();
+    batch_multiple("value_rows", value_rows, dist.batch_rows())?;
     let value = matrix("value", value, value_rows, dist.num_categories(), value_ld)?;
     let out = vector("out", out, value_rows)?;
     disjoint(&out.span, &[&value.span])?;

@@ -29,6 +29,9 @@ impl relaxcat_generator {
 /// Creates a generator at position 0 of `seed`'s stream. On success `*out`
 /// receives it; on error `*out` is not written.
 ///
+/// Errors: a NULL `out` (NULL_POINTER); memory for the handle could not be
+/// reserved (OUT_OF_MEMORY).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: the caller owns `*out`
 /// and frees it with `relaxcat_generator_free`. `out` must point to
@@ -52,6 +55,8 @@ pub unsafe extern "C" fn relaxcat_generator_new(
 
 /// Frees a generator. NULL is allowed and does nothing.
 ///
+/// Errors: none: always RELAXCAT_OK (NULL included).
+///
 /// # Safety
 /// Thread safety: no other call may be using the generator. Ownership:
 /// takes back `generator`, which must come from `relaxcat_generator_new`
@@ -71,6 +76,9 @@ pub unsafe extern "C" fn relaxcat_generator_free(
 }
 
 /// Writes the generator's seed to `*out`.
+///
+/// Errors: a NULL `generator` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
 ///
 /// # Safety
 /// Thread safety: safe from any thread, also while others use the
@@ -92,6 +100,9 @@ pub unsafe extern "C" fn relaxcat_generator_seed(
 }
 
 /// Writes the stream index the next sampling call will start at to `*out`.
+///
+/// Errors: a NULL `generator` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
 ///
 /// # Safety
 /// Thread safety: safe from any thread, also while others use the
@@ -115,6 +126,9 @@ pub unsafe extern "C" fn relaxcat_generator_position(
 
 /// Moves the generator to stream index `position` (rewind, replay or skip).
 ///
+/// Errors: a NULL `generator` (NULL_POINTER). Every position is valid;
+/// sampling from one near 2^64 wraps.
+///
 /// # Safety
 /// Thread safety: safe from any thread (serialised with other calls on the
 /// generator). Ownership: `generator` is borrowed for the call.
@@ -134,6 +148,9 @@ pub unsafe extern "C" fn relaxcat_generator_set_position(
 /// `*offset` and advances the generator past them (wrapping at 2^64). The
 /// `(seed, offset)` pair then drives the stateless `_rows` samplers and
 /// `relaxcat_gumbel_*`, for example to split one draw across processes.
+///
+/// Errors: a NULL `generator` or `offset` (NULL_POINTER); a misaligned
+/// `offset` (INVALID_SHAPE).
 ///
 /// # Safety
 /// Thread safety: safe from any thread (serialised; concurrent callers get

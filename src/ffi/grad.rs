@@ -16,14 +16,16 @@
 //! Every gradient output is optional (NULL: not computed). All outputs are
 //! written only after the Rust call succeeded.
 
-use super::buffer::{DenseOut, Mat, Span, all_disjoint, handle, matrix, row_range, vector};
+use super::buffer::{
+    DenseOut, Mat, Span, all_disjoint, batch_multiple, handle, matrix, row_range, vector,
+};
 use super::dist::Dist;
 use super::dist::{DistHandle, draw_matrix, relaxcat_dist_f32, relaxcat_dist_f64, rows_matrix};
 use super::generator::relaxcat_generator;
 use super::status::relaxcat_status;
 use crate::error::{Error, ErrorKind, Result};
 use crate::rng::Stream;
-use crate::{Draw, Float, LogProbGrads, Noise, ParamGrads, ProbsGrad, SampleForm};
+use crate::{Draw, Float, LogProbGrads, Noise, Param, ParamGrads, ProbsGrad, SampleForm};
 
 /// The caller's optional parameter-gradient buffers, unchecked.
 #[derive(Clone, Copy)]
@@ -104,6 +106,11 @@ fn param_outs<T: Float>(dist: &Dist<T>, p: ParamPtrs<T>) -> Result<ParamOuts<T>>
     };
     let probs = if p.grad_probs.is_null() {
         None
+    } else if dist.param() != Param::Probs {
+        return Err(Error::new(
+            ErrorKind::InvalidParameterChoice,
+            "grad_probs is not NULL, but the distribution was built from logits; ask for grad_logits",
+        ));
     } else if p.probs_given.is_null() {
         return Err(Error::new(
             ErrorKind::NullPointer,
@@ -117,6 +124,12 @@ fn param_outs<T: Float>(dist: &Dist<T>, p: ParamPtrs<T>) -> Result<ParamOuts<T>>
     };
     let temperature = if p.grad_temperature.is_null() {
         None
+    } else if p.grad_temperature_len != dist.temperature().len() {
+        return Err(Error::shape(format!(
+            "grad_temperature_len is {}; expected relaxcat_dist_*_temperature_len = {}",
+            p.grad_temperature_len,
+            dist.temperature().len()
+        )));
     } else {
         Some(vector(
             "grad_temperature",
@@ -201,6 +214,7 @@ pub(super) unsafe fn sample_backward<H: DistHandle>(
     params: ParamPtrs<H::T>,
 ) -> Result<()> {
     let dist = handle("dist", dist)?.dist();
+    batch_multiple("rows", rows, dist.batch_rows())?;
     let k = dist.num_categories();
     let soft = if soft.is_null() {
         None
@@ -267,6 +281,7 @@ pub(super) unsafe fn density_backward<H: DistHandle>(
     log_prob: *mut H::T,
 ) -> Result<()> {
     let dist = handle("dist", dist)?.dist();
+    batch_multiple("rows", rows, dist.batch_rows())?;
     let k = dist.num_categories();
     let value = matrix("value", value, rows, k, value_ld)?;
     let grad = vector("grad", grad, rows)?;

@@ -230,6 +230,8 @@ pub extern "C" fn relaxcat_version_string() -> *const c_char {
 ///
 /// Thread safety: safe from any thread. Ownership: the caller owns the
 /// three integers; nothing is retained.
+///
+/// Errors: none: always RELAXCAT_OK.
 #[unsafe(no_mangle)]
 pub extern "C" fn relaxcat_version(
     major: *mut u32,

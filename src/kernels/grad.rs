@@ -42,7 +42,7 @@
 //! reduce eight rows at once with `reduce_add8` (bit for bit the same as
 //! reducing each row).
 
-use super::rowops::blocked;
+use super::rowops::{add, blocked};
 use crate::simd::{LANES, Real, Vector};
 
 /// Which sample forms a backward pass is given.
@@ -113,12 +113,6 @@ fn flat_sum_vectors<V: Vector, const N: usize>(
     k: usize,
     mut f: impl FnMut(usize, usize) -> [V; N],
 ) -> [V; N] {
-    #[inline(always)]
-    fn add<V: Vector, const N: usize>(acc: &mut [V; N], v: [V; N]) {
-        for (a, v) in acc.iter_mut().zip(v) {
-            *a = a.add(v);
-        }
-    }
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [[zero; N]; 4];
     let full = k / (4 * LANES) * (4 * LANES);

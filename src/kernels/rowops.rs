@@ -14,10 +14,21 @@ use std::ops::Range;
 /// `512 + 64 + 64 + K / 2^26` additions (704 at `K = 2^32`; a flat f32
 /// sum of 2^28 ones stops growing at 2^24 per lane). A multiple of `4 * LANES`, so only a row's
 /// last block has a tail.
+#[cfg(not(fuzzing))]
 pub const SUM_BLOCK: usize = 1 << 14;
+/// The fuzz build (`cfg(fuzzing)`, set by cargo fuzz) uses small blocks
+/// and fan-out, so that its rows (K at most 1100) run every level of the
+/// tree; the order still depends on K alone, the same on every backend.
+#[cfg(fuzzing)]
+pub const SUM_BLOCK: usize = 8 * LANES;
 
 /// Sums of a level of [`blocked`]'s tree added before they go up a level.
+#[cfg(not(fuzzing))]
 const FANOUT: usize = 64;
+#[cfg(fuzzing)]
+const FANOUT: usize = 2;
+
+const _: () = assert!(SUM_BLOCK % (4 * LANES) == 0);
 
 /// The lanewise sums of `block(range)` over the [`SUM_BLOCK`] blocks of a
 /// row of `k`, added up a fixed tree: 64 block sums make a group, 64 groups
@@ -29,12 +40,6 @@ pub fn blocked<V: Vector, const N: usize>(
     k: usize,
     mut block: impl FnMut(Range<usize>) -> [V; N],
 ) -> [V; N] {
-    #[inline(always)]
-    fn add<V: Vector, const N: usize>(acc: &mut [V; N], v: [V; N]) {
-        for (a, v) in acc.iter_mut().zip(v) {
-            *a = a.add(v);
-        }
-    }
     let zero = [V::splat(V::Elem::ZERO); N];
     // level[0]: blocks of the current group; level[1]: groups of the
     // current supergroup; level[2]: the supergroups.
@@ -64,6 +69,14 @@ pub fn blocked<V: Vector, const N: usize>(
         if last {
             return level[2];
         }
+    }
+}
+
+/// `acc += v`, lanewise, for each of `N` sums carried at once.
+#[inline(always)]
+pub fn add<V: Vector, const N: usize>(acc: &mut [V; N], v: [V; N]) {
+    for (a, v) in acc.iter_mut().zip(v) {
+        *a = a.add(v);
     }
 }
 

@@ -113,12 +113,9 @@ fn matrix<T: Fl>() -> Vec<Entry<T>> {
         }
     };
     vec![
-        entry(
-            "K = 0",
-            InvalidShape,
-            &["num_categories is 0", "K"],
-            |g, out| build_and_sample(0, &[0.5], None, Some(Vec::new()), g, out),
-        ),
+        entry("K = 0", InvalidShape, &["k is 0", "K"], |g, out| {
+            build_and_sample(0, &[0.5], None, Some(Vec::new()), g, out)
+        }),
         entry(
             "rows = 0 (no parameter rows)",
             InvalidShape,

@@ -1081,7 +1081,7 @@ fn bad_input_is_an_error_naming_it_with_nothing_written() {
                 2,
                 None,
                 InvalidShape,
-                vec!["num_categories is 0"],
+                vec!["k is 0"],
             ),
             (
                 "logits length",

@@ -75,12 +75,12 @@ fn builder_shape_and_choice_errors() {
     expect_err(
         D::builder(0).logits(&[]).temperature(&t).build(),
         ErrorKind::InvalidShape,
-        &["num_categories", "0"],
+        &["k is 0"],
     );
     expect_err(
         D::builder(0).logits(&l).temperature(&t).build(),
         ErrorKind::InvalidShape,
-        &["K"],
+        &["k is 0"],
     );
     expect_err(
         D::builder(3)
@@ -461,7 +461,7 @@ fn sampling_errors<T: Fl>() {
         expect_err(
             gumbel_rows(&exec, s, 0, &mut out),
             ErrorKind::InvalidShape,
-            &["K"],
+            &["k is 0"],
         );
         expect_err(
             gumbel_rows(&exec, s, 3, &mut out),
@@ -472,7 +472,7 @@ fn sampling_errors<T: Fl>() {
         expect_err(
             logsumexp_rows(&exec, &input, 0, &mut out),
             ErrorKind::InvalidShape,
-            &["K"],
+            &["k is 0"],
         );
         expect_err(
             logsumexp_rows(&exec, &input, 4, &mut out[..1]),
@@ -497,7 +497,7 @@ fn sampling_errors<T: Fl>() {
         expect_err(
             log_softmax_rows(&exec, &input, 0, &mut out),
             ErrorKind::InvalidShape,
-            &["K"],
+            &["k is 0"],
         );
         untouched(&what("free functions"), &out);
     }

@@ -1588,7 +1588,7 @@ static relaxcat_status T_FN(run_error)(soak_env *e, int kind, char *needle, size
         break;
     case TE_BAD_LD:
         st = DIST_FN(rsample_log_rows)(h0, seed, off, 0, 2, o0, t % d0->K);
-        snprintf(needle, needle_len, "relaxcat_dist_%s_rsample_log_rows: out: leading dimension %zu is below K = %zu",
+        snprintf(needle, needle_len, "relaxcat_dist_%s_rsample_log_rows: out_ld: leading dimension %zu is below K = %zu",
                  PREC_NAME, t % d0->K, d0->K);
         break;
     case TE_NEW_TEMP: {
@@ -1622,7 +1622,7 @@ static relaxcat_status T_FN(run_error)(soak_env *e, int kind, char *needle, size
         break;
     case TE_GEN_LD:
         st = DIST_FN(rsample)(h1, e->gen, 1 + tt % 4, o0, tt % d1->K);
-        snprintf(needle, needle_len, "relaxcat_dist_%s_rsample: out: leading dimension %zu is below K = %zu",
+        snprintf(needle, needle_len, "relaxcat_dist_%s_rsample: out_ld: leading dimension %zu is below K = %zu",
                  PREC_NAME, tt % d1->K, d1->K);
         break;
     case TE_OS_LOGITS_NAN:
@@ -1651,12 +1651,12 @@ static relaxcat_status T_FN(run_error)(soak_env *e, int kind, char *needle, size
     case TE_GRAD_T_LEN:
         st = DIST_FN(rsample_backward)(h1, d1->B, d1->soft, d1->K, NULL, 0, d1->grad, d1->K, o0, d1->K, d1->param,
                                        d1->K, o1, d1->K, o0 + 1024, d1->tlen + 1 + tt);
-        snprintf(needle, needle_len, "relaxcat_dist_%s_rsample_backward: temperature gradient has %zu elements",
+        snprintf(needle, needle_len, "relaxcat_dist_%s_rsample_backward: grad_temperature_len is %zu",
                  PREC_NAME, d1->tlen + 1 + tt);
         break;
     case TE_GUMBEL_LD:
         st = ROW_FN(gumbel)(e->ctx, seed, off, 3, 16 + tt, o0, 16 + tt - 1 - tt % 8);
-        snprintf(needle, needle_len, "relaxcat_gumbel_%s: out: leading dimension %zu is below K = %zu", PREC_NAME,
+        snprintf(needle, needle_len, "relaxcat_gumbel_%s: out_ld: leading dimension %zu is below K = %zu", PREC_NAME,
                  16 + tt - 1 - tt % 8, 16 + tt);
         break;
     case TE_NEW_PROBS_NEG:
@@ -1698,7 +1698,7 @@ static relaxcat_status T_FN(run_error)(soak_env *e, int kind, char *needle, size
         st = DIST_FN(log_prob_backward)(h0, r, d0->soft, d0->K, d0->grad_lp, o0, d0->K, NULL, 0, NULL, 0, NULL, 0,
                                         NULL, 0, o1);
         snprintf(needle, needle_len,
-                 "relaxcat_dist_%s_log_prob_backward: value has %zu rows, not a multiple of the %zu batch rows",
+                 "relaxcat_dist_%s_log_prob_backward: rows is %zu, not a multiple of batch_rows = %zu",
                  PREC_NAME, r, d0->B);
         break;
     case TE_NULL_DIST:

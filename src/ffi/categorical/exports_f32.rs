@@ -36,9 +36,12 @@ use crate::ffi::status::entry;
 /// (0 at `T = 0`). NULL is allowed for either when the range is empty.
 ///
 /// Errors: K = 0, B = 0, `temperature_len` not 1 or B, `logits_ld < K`, a
-/// reversed range (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a
-/// NULL `logits`, `temperature` or `out` that must hold elements
-/// (NULL_POINTER); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
+/// reversed range, a buffer misaligned for its element type
+/// (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `logits`,
+/// `temperature` or `out` that must hold elements (NULL_POINTER); `out` or
+/// `log_prob` overlapping each other or an input (ALIASING); memory for
+/// the per-row preparation or the results could not be reserved
+/// (OUT_OF_MEMORY); `top_k = 0` or unknown flag bits (INVALID_OPTION); with
 /// validation on, a temperature negative, NaN or infinite
 /// (INVALID_TEMPERATURE), logits NaN or `+inf`, or a row all `-inf`
 /// (INVALID_LOGITS, naming the row and category; every row is checked,
@@ -90,6 +93,10 @@ pub unsafe extern "C" fn relaxcat_categorical_sample_f32(
 /// `samples = 0`. On error nothing is written and the generator does not
 /// move.
 ///
+/// Errors: a NULL `dist` or `generator`, a NULL `out` with `samples > 0`
+/// (NULL_POINTER); a misaligned `out` (INVALID_SHAPE); `samples * B`
+/// overflowing (SIZE_OVERFLOW).
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls; calls sharing `generator` serialise on it. Ownership: all
@@ -110,6 +117,10 @@ pub unsafe extern "C" fn relaxcat_dist_f32_rsample_hard_index(
 /// `relaxcat_dist_f32_rsample_hard_rows` for the same arguments, bit for
 /// bit. `out` holds `row_end - row_begin` `int64_t`. A reversed range is
 /// INVALID_SHAPE. On error nothing is written.
+///
+/// Errors: a NULL `dist`, a NULL `out` with rows to write (NULL_POINTER);
+/// `row_end < row_begin`, a misaligned `out` (INVALID_SHAPE). Stream
+/// indices wrap modulo 2^64 as in `relaxcat_dist_f32_rsample_rows`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent

@@ -18,13 +18,19 @@ use crate::ffi::status::entry;
 /// call on the caller's thread) or a context whose threads and backend the
 /// distribution keeps for all its calls.
 ///
-/// Errors: K = 0 or B = 0, `temperature_len` not 1 or B, `_ld < K`
-/// (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); a NULL `out` or
-/// `temperature` (NULL_POINTER); unknown flag bits (INVALID_OPTION); with
-/// validation on, a temperature not finite and > 0 (INVALID_TEMPERATURE),
-/// probs negative, non-finite or summing to 0 (INVALID_PROBS), logits NaN,
-/// `+inf` or all `-inf` in a row (INVALID_LOGITS). The message names the
-/// parameter, row and value. On error `*out` is not written.
+/// Errors: `k = 0`, `batch_rows = 0` (the message names `batch_rows`),
+/// `temperature_len` not 1 or B, the given matrix's `_ld < K`, a buffer
+/// misaligned for its element type (INVALID_SHAPE); sizes overflowing
+/// (SIZE_OVERFLOW); a NULL `out` or `temperature` (NULL_POINTER); both or
+/// neither of `probs` and `logits` (INVALID_PARAMETER_CHOICE); unknown flag
+/// bits (INVALID_OPTION); with validation on, a temperature not finite and
+/// > 0 (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
+/// (INVALID_PROBS; `-0.0` is zero, not negative), logits NaN, `+inf` or all
+/// `-inf` in a row (INVALID_LOGITS); memory for the handle's copy of the
+/// parameters and its per-row state could not be reserved (OUT_OF_MEMORY,
+/// checked before the parameters are read). The message names the C
+/// parameter, then the row, category and value. On error `*out` is not
+/// written.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: the inputs are copied
@@ -55,6 +61,8 @@ pub unsafe extern "C" fn relaxcat_dist_f64_new(
 
 /// Frees a distribution. NULL is allowed and does nothing.
 ///
+/// Errors: none: always RELAXCAT_OK (NULL included).
+///
 /// # Safety
 /// Thread safety: no other call may be using `dist`. Ownership: takes back
 /// `dist`, which must come from `relaxcat_dist_f64_new` or
@@ -67,6 +75,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_free(dist: *mut relaxcat_dist_f64) ->
 /// Creates a copy of `dist` whose calls run on `ctx` (NULL: the caller's
 /// thread only) instead of the context it was built with. On error `*out`
 /// is not written.
+///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); memory for the copy could
+/// not be reserved (OUT_OF_MEMORY).
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` and `ctx` are
@@ -83,6 +94,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_with_context(
 
 /// Writes the number of categories K to `*out`.
 ///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
 /// `out` must point to a writable `size_t`, not written on error.
@@ -96,6 +110,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_num_categories(
 
 /// Writes the number of parameter rows B to `*out`.
 ///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
 /// `out` must point to a writable `size_t`, not written on error.
@@ -108,6 +125,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_batch_rows(
 }
 
 /// Writes the number of temperature values (1, or B) to `*out`.
+///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
@@ -125,6 +145,10 @@ pub unsafe extern "C" fn relaxcat_dist_f64_temperature_len(
 /// `relaxcat_dist_f64_temperature_len` (else INVALID_SHAPE, nothing
 /// written).
 ///
+/// Errors: a NULL `dist`, or a NULL `out` with `out_len > 0`
+/// (NULL_POINTER); `out_len` not the temperature length, a misaligned `out`
+/// (INVALID_SHAPE).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` and `out` are
 /// borrowed for the call.
@@ -140,6 +164,11 @@ pub unsafe extern "C" fn relaxcat_dist_f64_temperature(
 /// Copies the normalised probabilities (B x K) to `out` with leading
 /// dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` doubles.
 /// Masked categories are 0. On error nothing is written.
+///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); `out_ld < K`, a
+/// misaligned `out` (INVALID_SHAPE); `(B - 1) * out_ld + K` overflowing
+/// (SIZE_OVERFLOW); memory for the `B x K` temporary could not be reserved
+/// (OUT_OF_MEMORY).
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` and `out` are
@@ -157,6 +186,11 @@ pub unsafe extern "C" fn relaxcat_dist_f64_probs(
 /// dimension `out_ld >= K`; `out` holds `(B - 1) * out_ld + K` doubles.
 /// Masked categories are `-inf`. On error nothing is written.
 ///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); `out_ld < K`, a
+/// misaligned `out` (INVALID_SHAPE); `(B - 1) * out_ld + K` overflowing
+/// (SIZE_OVERFLOW); memory for the `B x K` temporary could not be reserved
+/// (OUT_OF_MEMORY).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` and `out` are
 /// borrowed for the call.
@@ -172,6 +206,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_logits(
 /// Writes the parameterisation the distribution was built from
 /// (RELAXCAT_PARAM_PROBS or RELAXCAT_PARAM_LOGITS) to `*out`.
 ///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
+///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
 /// `out` must point to a writable `relaxcat_param`, not written on error.
@@ -185,6 +222,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_param(
 
 /// Writes whether parameter and `log_prob` values are validated (1) or not
 /// (0, built with RELAXCAT_DIST_NO_VALIDATE) to `*out`.
+///
+/// Errors: a NULL `dist` or `out` (NULL_POINTER); a misaligned `out`
+/// (INVALID_SHAPE).
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `dist` is borrowed;
@@ -207,6 +247,11 @@ pub unsafe extern "C" fn relaxcat_dist_f64_validates(
 /// only on the seed and stream rows, never on threads or backend. On
 /// error nothing is written and the generator does not move.
 ///
+/// Errors: a NULL `dist` or `generator`, a NULL `out` with `samples > 0`
+/// (NULL_POINTER); `out_ld < K`, a buffer misaligned for its element type
+/// (INVALID_SHAPE); `samples * B` rows overflowing (SIZE_OVERFLOW); memory
+/// for a strided output's temporary could not be reserved (OUT_OF_MEMORY).
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
@@ -226,6 +271,8 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample(
 /// A sample without gradient: the same values, sizes and rules as
 /// `relaxcat_dist_f64_rsample` (a C caller has no autograd; the two names
 /// mirror the Rust and Python APIs).
+///
+/// Errors: as `relaxcat_dist_f64_rsample`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -248,6 +295,8 @@ pub unsafe extern "C" fn relaxcat_dist_f64_sample(
 /// are `-inf`), with the sizes and rules of `relaxcat_dist_f64_rsample`.
 /// Score them with `relaxcat_dist_f64_log_prob_x`.
 ///
+/// Errors: as `relaxcat_dist_f64_rsample`.
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls; calls sharing `generator` serialise on it. Ownership: `dist`,
@@ -269,6 +318,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log(
 /// largest component (ties: lowest index). Both are (samples * B) x K
 /// matrices with their own leading dimension (>= K). On error nothing is
 /// written and the generator does not move.
+///
+/// Errors: those of `relaxcat_dist_f64_rsample`, for `hard` and `soft`
+/// each; `hard` and `soft` overlapping (ALIASING).
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -297,6 +349,13 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard(
 /// (row_end - row_begin) x K matrix with leading dimension `out_ld >= K`.
 /// A reversed range is INVALID_SHAPE. On error nothing is written.
 ///
+/// Errors: a NULL `dist`, a NULL `out` with rows to write (NULL_POINTER);
+/// `row_end < row_begin`, `out_ld < K`, a buffer misaligned for its element
+/// type (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); memory for a
+/// strided output's temporary could not be reserved (OUT_OF_MEMORY). Stream
+/// indices `offset + j` wrap modulo 2^64 (no error), as in
+/// `relaxcat_generator_take`.
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls. Ownership: `dist` and `out` are borrowed for the call. Aliasing:
@@ -321,6 +380,8 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_rows(
 /// Stateless log-space sampling: rows `[row_begin, row_end)` of the stream
 /// `(seed, offset)` as in `relaxcat_dist_f64_rsample_rows`, written as
 /// `x = ln y` as in `relaxcat_dist_f64_rsample_log`.
+///
+/// Errors: as `relaxcat_dist_f64_rsample_rows`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -347,6 +408,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log_rows(
 /// stream `(seed, offset)` as in `relaxcat_dist_f64_rsample_rows`, one-hot
 /// rows into `hard` and relaxed rows into `soft` as in
 /// `relaxcat_dist_f64_rsample_hard`.
+///
+/// Errors: those of `relaxcat_dist_f64_rsample_rows`, for `hard` and `soft`
+/// each; `hard` and `soft` overlapping (ALIASING).
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -379,10 +443,14 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard_rows(
 /// Samples that underflowed are scored exactly on their log-space form by
 /// `relaxcat_dist_f64_log_prob_x`.
 ///
-/// Errors: N not a multiple of B, `value_ld < K` (INVALID_SHAPE); with
-/// validation on, a value not finite, outside [0, 1], or a row not summing
-/// to 1 within a tolerance scaled by K and the precision (INVALID_VALUE,
-/// naming the row and category). On error nothing is written.
+/// Errors: a NULL `dist`, a NULL `value` or `out` with `value_rows > 0`
+/// (NULL_POINTER); N not a multiple of B, `value_ld < K`, a buffer
+/// misaligned for its element type (INVALID_SHAPE); sizes overflowing
+/// (SIZE_OVERFLOW); `out` overlapping `value` (ALIASING); with validation
+/// on, a value not finite, outside [0, 1], or a row not summing to 1 within
+/// a tolerance scaled by K and the precision (INVALID_VALUE, naming the row
+/// and category); memory for the results or a strided input's copy could
+/// not be reserved (OUT_OF_MEMORY). On error nothing is written.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -401,9 +469,17 @@ pub unsafe extern "C" fn relaxcat_dist_f64_log_prob(
 
 /// Log-density of log-space values `x = ln y` (the density of `x`, so
 /// `log_prob(y) = log_prob_x(ln y) - sum_k ln y_k`), with the shapes,
-/// broadcasting and rules of `relaxcat_dist_f64_log_prob`. Masked
-/// categories must be `-inf`; with validation on, values must be <= 0, not
-/// NaN, with `sum_k exp(x_k)` within tolerance of 1 (else INVALID_VALUE).
+/// broadcasting and rules of `relaxcat_dist_f64_log_prob`. The support is
+/// `x = -inf` exactly on the masked categories and finite elsewhere; a
+/// value off it (a finite `x` on a masked category, or `-inf` on an
+/// unmasked one) is not an error: it scores `-inf` with RELAXCAT_OK, as
+/// `relaxcat_dist_f64_log_prob` scores mass on a masked category. A
+/// log-density whose exact value lies beyond the float range (for example
+/// at `x = -1e308`) is `-inf`, not an error.
+///
+/// Errors: as `relaxcat_dist_f64_log_prob`, except that with validation on
+/// a value must be <= 0 and not NaN, with `sum_k exp(x_k)` within
+/// tolerance of 1 (else INVALID_VALUE, naming the row and category).
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent

@@ -13,6 +13,9 @@ use crate::ffi::status::entry;
 /// generator advances by samples * B rows. Pass both to a backward pass. On
 /// error nothing is written and the generator does not move.
 ///
+/// Errors: those of `relaxcat_dist_f64_rsample`, for `soft` and `log` each;
+/// `soft` and `log` overlapping (ALIASING).
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls; calls sharing `generator` serialise on it. Ownership: all
@@ -35,6 +38,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_with_log(
 /// `[row_begin, row_end)` of the stream `(seed, offset)` as in
 /// `relaxcat_dist_f64_rsample_rows`, as `y` into `soft` and `ln y` into
 /// `log`.
+///
+/// Errors: those of `relaxcat_dist_f64_rsample_rows`, for `soft` and `log`
+/// each; `soft` and `log` overlapping (ALIASING).
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -66,6 +72,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_with_log_rows(
 /// give. Sizes and generator rules as in
 /// `relaxcat_dist_f64_rsample_with_log`.
 ///
+/// Errors: those of `relaxcat_dist_f64_rsample`, for each of the three
+/// outputs; any two of them overlapping (ALIASING).
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls; calls sharing `generator` serialise on it. Ownership: all
@@ -92,6 +101,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard_with_log(
 
 /// Stateless form of `relaxcat_dist_f64_rsample_hard_with_log`: rows
 /// `[row_begin, row_end)` of the stream `(seed, offset)`.
+///
+/// Errors: those of `relaxcat_dist_f64_rsample_rows`, for each of the three
+/// outputs; any two of them overlapping (ALIASING).
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -142,6 +154,20 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard_with_log_rows(
 /// scalar temperature). Masked categories get gradient 0. On error nothing
 /// is written.
 ///
+/// Errors: a NULL `dist`, a NULL `grad`, or both `soft` and `log` NULL,
+/// with `rows > 0` (NULL_POINTER); a non-NULL `grad_probs` without
+/// `probs_given` (NULL_POINTER); `grad_probs` for a distribution built from
+/// logits (INVALID_PARAMETER_CHOICE); N not a multiple of B, a leading
+/// dimension below K, `grad_temperature_len` not the temperature length
+/// while `grad_temperature` is non-NULL, a buffer misaligned for its
+/// element type (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); an
+/// output overlapping an input or another output (ALIASING); memory for the
+/// call's scratch or temporaries could not be reserved (OUT_OF_MEMORY).
+/// Arguments that only an unwanted output uses are ignored, neither read
+/// nor checked: `probs_given` and its `_ld` when `grad_probs` is NULL,
+/// `grad_temperature_len` when `grad_temperature` is NULL, and the `_ld` of
+/// a NULL matrix.
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls. Ownership: all pointers are borrowed for the call. Aliasing: no
@@ -182,6 +208,8 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_backward(
 /// flows through the soft sample it came from (`soft` and/or `log`), so
 /// this equals `relaxcat_dist_f64_rsample_backward` on that soft sample;
 /// arguments and rules as there.
+///
+/// Errors: as `relaxcat_dist_f64_rsample_backward`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -224,6 +252,8 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_hard_backward(
 /// `relaxcat_dist_f64_rsample_backward`. Categories whose `y` underflowed
 /// keep their full gradient when `log` is passed (`ln y` of an underflowed
 /// `y` is `-inf`).
+///
+/// Errors: as `relaxcat_dist_f64_rsample_backward`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
@@ -273,6 +303,14 @@ pub unsafe extern "C" fn relaxcat_dist_f64_rsample_log_backward(
 /// as `relaxcat_dist_f64_log_prob` checks them. On error nothing is
 /// written.
 ///
+/// Errors: those of `relaxcat_dist_f64_log_prob` for `value` and
+/// `log_prob`, and those of `relaxcat_dist_f64_rsample_backward` for the
+/// parameter gradients; a NULL `grad` or `value` with `rows > 0`
+/// (NULL_POINTER); `grad_value` overlapping an input or another output
+/// (ALIASING). Out of range: a value gradient whose exact magnitude exceeds
+/// the largest float (at a subnormal `y`, where `1 / y` overflows) is
+/// `+-inf`, not an error.
+///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent
 /// calls. Ownership: all pointers are borrowed for the call. Aliasing: no
@@ -313,6 +351,9 @@ pub unsafe extern "C" fn relaxcat_dist_f64_log_prob_backward(
 /// `relaxcat_dist_f64_log_prob_backward` for log-space values `x = ln y`;
 /// `grad_value` is w.r.t. `x` and `log_prob` receives the log-space
 /// densities.
+///
+/// Errors: as `relaxcat_dist_f64_log_prob_backward`, with the value checks
+/// of `relaxcat_dist_f64_log_prob_x`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; `dist` may be shared by concurrent

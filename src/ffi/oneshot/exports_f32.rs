@@ -138,7 +138,8 @@ pub unsafe extern "C" fn relaxcat_rsample_with_log_rows_f32(
 /// Log-densities from the parameters in `params` without a handle
 /// (`f32`): of `value_rows` value rows (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
 /// `relaxcat_dist_f32_log_prob`. Errors: those of `relaxcat_dist_f32_new` for
-/// the parameters, then those of `relaxcat_dist_f32_log_prob`. On error nothing
+/// the parameters, then those of `relaxcat_dist_f32_log_prob`; a NULL `params`
+/// (NULL_POINTER). On error nothing
 /// is written.
 ///
 /// # Safety
@@ -166,7 +167,8 @@ pub unsafe extern "C" fn relaxcat_log_prob_f32(
 /// Log-densities from the parameters in `params` without a handle
 /// (`f32`): of `value_rows` log-space value rows `x = ln y` (`value`, N x K, N a multiple of B, leading dimension `value_ld`) into `out` (N values); bit for bit
 /// `relaxcat_dist_f32_log_prob_x`. Errors: those of `relaxcat_dist_f32_new` for
-/// the parameters, then those of `relaxcat_dist_f32_log_prob_x`. On error nothing
+/// the parameters, then those of `relaxcat_dist_f32_log_prob_x`; a NULL `params`
+/// (NULL_POINTER). On error nothing
 /// is written.
 ///
 /// # Safety
@@ -199,7 +201,8 @@ pub unsafe extern "C" fn relaxcat_log_prob_x_f32(
 /// (`grad_temperature`), each NULL when not wanted; bit for bit
 /// `relaxcat_dist_f32_rsample_backward` with `probs_given` the probs in `params`.
 /// Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
-/// of `relaxcat_dist_f32_rsample_backward`. On error nothing is written.
+/// of `relaxcat_dist_f32_rsample_backward`; a NULL `params`
+/// (NULL_POINTER). On error nothing is written.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: every pointer is
@@ -242,7 +245,8 @@ pub unsafe extern "C" fn relaxcat_rsample_backward_f32(
 /// (`grad_temperature`), each NULL when not wanted; bit for bit
 /// `relaxcat_dist_f32_rsample_log_backward` with `probs_given` the probs in `params`.
 /// Errors: those of `relaxcat_dist_f32_new` for the parameters, then those
-/// of `relaxcat_dist_f32_rsample_log_backward`. On error nothing is written.
+/// of `relaxcat_dist_f32_rsample_log_backward`; a NULL `params`
+/// (NULL_POINTER). On error nothing is written.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: every pointer is
@@ -285,7 +289,8 @@ pub unsafe extern "C" fn relaxcat_rsample_log_backward_f32(
 /// (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f32_log_prob_backward` with
 /// `probs_given` the probs in `params`. Errors: those of
 /// `relaxcat_dist_f32_new` for the parameters, then those of
-/// `relaxcat_dist_f32_log_prob_backward`. On error nothing is written.
+/// `relaxcat_dist_f32_log_prob_backward`; a NULL `params`
+/// (NULL_POINTER). On error nothing is written.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: every pointer is
@@ -328,7 +333,8 @@ pub unsafe extern "C" fn relaxcat_log_prob_backward_f32(
 /// (`log_prob`, N) are non-NULL; bit for bit `relaxcat_dist_f32_log_prob_x_backward` with
 /// `probs_given` the probs in `params`. Errors: those of
 /// `relaxcat_dist_f32_new` for the parameters, then those of
-/// `relaxcat_dist_f32_log_prob_x_backward`. On error nothing is written.
+/// `relaxcat_dist_f32_log_prob_x_backward`; a NULL `params`
+/// (NULL_POINTER). On error nothing is written.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: every pointer is

@@ -18,6 +18,12 @@ use crate::ffi::status::entry;
 /// `input_ld > k` is copied to a temporary first. On error nothing is
 /// written.
 ///
+/// Errors: a NULL `input` or `out` with `rows > 0` (NULL_POINTER); `k = 0`,
+/// `input_ld < k`, a buffer misaligned for its element type
+/// (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); `out` overlapping
+/// `input` (ALIASING); memory for a strided input's copy could not be
+/// reserved (OUT_OF_MEMORY).
+///
 /// # Safety
 /// Thread safety: safe from any thread; concurrent calls may share `ctx`
 /// and inputs. Ownership: all buffers are borrowed for the call only.
@@ -45,6 +51,12 @@ pub unsafe extern "C" fn relaxcat_logsumexp_f32(
 /// thread) or a context. Contiguous rows are used in place and are fastest.
 /// On error nothing is written.
 ///
+/// Errors: a NULL `input` or `out` with `rows > 0` (NULL_POINTER); `k = 0`,
+/// `input_ld < k`, `out_ld < k`, a buffer misaligned for its element type
+/// (INVALID_SHAPE); sizes overflowing (SIZE_OVERFLOW); `out` overlapping
+/// `input` other than exactly in place (ALIASING); memory for a strided
+/// matrix's temporary could not be reserved (OUT_OF_MEMORY).
+///
 /// # Safety
 /// Thread safety: safe from any thread; concurrent calls may share `ctx`
 /// and inputs. Ownership: all buffers are borrowed for the call only.
@@ -66,6 +78,8 @@ pub unsafe extern "C" fn relaxcat_softmax_f32(
 /// `out` row `i` = `input row i - logsumexp(input row i)` for `rows` rows of
 /// `k` values (`f32`); non-finite maxima give NaN as in
 /// `relaxcat_softmax_f32`, and sizes, strides and errors are as there.
+///
+/// Errors: as `relaxcat_softmax_f32`.
 ///
 /// # Safety
 /// Thread safety: safe from any thread; concurrent calls may share `ctx`
@@ -95,6 +109,11 @@ pub unsafe extern "C" fn relaxcat_log_softmax_f32(
 /// `rows = 0`; NULL is then allowed), `out_ld >= k`, `k >= 1`. `ctx` is
 /// NULL (the caller's thread) or a context; results do not depend on it.
 /// On error nothing is written.
+///
+/// Errors: a NULL `out` with `rows > 0` (NULL_POINTER); `k = 0`, `out_ld <
+/// k`, a misaligned `out` (INVALID_SHAPE); sizes overflowing
+/// (SIZE_OVERFLOW); memory for a strided output's temporary could not be
+/// reserved (OUT_OF_MEMORY). Stream indices wrap modulo 2^64.
 ///
 /// # Safety
 /// Thread safety: safe from any thread. Ownership: `out` is borrowed for
