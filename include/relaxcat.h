@@ -598,8 +598,8 @@ relaxcat_status relaxcat_context_backend(const relaxcat_context *ctx, const char
  * misaligned for its element type (INVALID_SHAPE); sizes overflowing
  * (SIZE_OVERFLOW); a NULL `out` or `temperature` (NULL_POINTER); both or
  * neither of `probs` and `logits` (INVALID_PARAMETER_CHOICE); unknown flag
- * bits (INVALID_OPTION); with validation on, a temperature not finite and
- * > 0 (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
+ * bits (INVALID_OPTION); with validation on, a temperature not finite or
+ * not positive (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
  * (INVALID_PROBS; `-0.0` is zero, not negative), logits NaN, `+inf` or all
  * `-inf` in a row (INVALID_LOGITS); memory for the handle's copy of the
  * parameters and its per-row state could not be reserved (OUT_OF_MEMORY,
@@ -1005,8 +1005,8 @@ relaxcat_status relaxcat_dist_f32_log_prob_x(const relaxcat_dist_f32 *dist,
  * misaligned for its element type (INVALID_SHAPE); sizes overflowing
  * (SIZE_OVERFLOW); a NULL `out` or `temperature` (NULL_POINTER); both or
  * neither of `probs` and `logits` (INVALID_PARAMETER_CHOICE); unknown flag
- * bits (INVALID_OPTION); with validation on, a temperature not finite and
- * > 0 (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
+ * bits (INVALID_OPTION); with validation on, a temperature not finite or
+ * not positive (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
  * (INVALID_PROBS; `-0.0` is zero, not negative), logits NaN, `+inf` or all
  * `-inf` in a row (INVALID_LOGITS); memory for the handle's copy of the
  * parameters and its per-row state could not be reserved (OUT_OF_MEMORY,

@@ -26,8 +26,8 @@ use crate::ffi::status::entry;
 /// misaligned for its element type (INVALID_SHAPE); sizes overflowing
 /// (SIZE_OVERFLOW); a NULL `out` or `temperature` (NULL_POINTER); both or
 /// neither of `probs` and `logits` (INVALID_PARAMETER_CHOICE); unknown flag
-/// bits (INVALID_OPTION); with validation on, a temperature not finite and
-/// > 0 (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
+/// bits (INVALID_OPTION); with validation on, a temperature not finite or
+/// not positive (INVALID_TEMPERATURE), probs negative, non-finite or summing to 0
 /// (INVALID_PROBS; `-0.0` is zero, not negative), logits NaN, `+inf` or all
 /// `-inf` in a row (INVALID_LOGITS); memory for the handle's copy of the
 /// parameters and its per-row state could not be reserved (OUT_OF_MEMORY,
