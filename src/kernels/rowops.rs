@@ -28,7 +28,7 @@ const FANOUT: usize = 64;
 #[cfg(fuzzing)]
 const FANOUT: usize = 2;
 
-const _: () = assert!(SUM_BLOCK % (4 * LANES) == 0);
+const _: () = assert!(SUM_BLOCK.is_multiple_of(4 * LANES));
 
 /// The lanewise sums of `block(range)` over the [`SUM_BLOCK`] blocks of a
 /// row of `k`, added up a fixed tree: 64 block sums make a group, 64 groups
