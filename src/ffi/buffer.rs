@@ -168,6 +168,17 @@ pub(crate) fn batch_multiple(name: &str, rows: usize, batch_rows: usize) -> Resu
     )))
 }
 
+/// Checks that `temperature_len` is 1 (shared) or `batch_rows` (one per
+/// row), named as C passes it (the Rust API sees a slice).
+pub(crate) fn temperature_count(temperature_len: usize, batch_rows: usize) -> Result<()> {
+    if temperature_len == 1 || temperature_len == batch_rows {
+        return Ok(());
+    }
+    Err(Error::shape(format!(
+        "temperature_len is {temperature_len}; expected 1 (shared) or batch_rows = {batch_rows} (one per row)"
+    )))
+}
+
 /// A matrix of `rows x k` at `ptr` with leading dimension `ld >= k`.
 pub(crate) fn matrix<P: RawPtr>(
     name: &'static str,

@@ -15,7 +15,7 @@
 //! wanted). The logits are read in place (contiguous rows) or gathered
 //! (`logits_ld > K`); nothing is written on error.
 
-use super::buffer::{all_disjoint, handle, matrix, mul, row_range, vector};
+use super::buffer::{all_disjoint, handle, matrix, mul, row_range, temperature_count, vector};
 use super::context::{exec_of, relaxcat_context};
 use super::dist::{DistHandle, RELAXCAT_DIST_NO_VALIDATE, relaxcat_dist_f32, relaxcat_dist_f64};
 use super::generator::relaxcat_generator;
@@ -74,11 +74,7 @@ unsafe fn categorical<T: Float>(
             "batch_rows is 0; a draw needs at least one parameter row",
         ));
     }
-    if temperature_len != 1 && temperature_len != batch_rows {
-        return Err(Error::shape(format!(
-            "temperature_len is {temperature_len}; expected 1 (shared) or batch_rows = {batch_rows} (one per row)"
-        )));
-    }
+    temperature_count(temperature_len, batch_rows)?;
     let logits = matrix("logits", logits, batch_rows, k, logits_ld)?;
     let temperature = vector("temperature", temperature, temperature_len)?;
     let rows = row_range(row_begin, row_end)?;

@@ -15,7 +15,8 @@
 //! Each `_f32` function has an `_f64` twin; both call one generic helper.
 
 use super::buffer::{
-    Mat, Span, batch_multiple, disjoint, handle, matrix, mul, out_param, row_range, vector,
+    Mat, Span, batch_multiple, disjoint, handle, matrix, mul, out_param, row_range,
+    temperature_count, vector,
 };
 use super::context::{exec_of, relaxcat_context};
 use super::generator::relaxcat_generator;
@@ -188,11 +189,8 @@ pub(super) unsafe fn build<T: Float>(
             "batch_rows is 0; a distribution needs at least one parameter row",
         ));
     }
-    // Named as C passes it (the Rust builder sees a slice).
-    if k > 0 && temperature_len != 1 && temperature_len != batch_rows {
-        return Err(Error::shape(format!(
-            "temperature_len is {temperature_len}; expected 1 (shared) or batch_rows = {batch_rows} (one per row)"
-        )));
+    if k > 0 {
+        temperature_count(temperature_len, batch_rows)?;
     }
     let (param, values) = match (probs.is_null(), logits.is_null()) {
         (false, true) => (
