@@ -8,7 +8,8 @@
 //!       -> relaxcat_dist_T_new(ctx, B, K, t, probs|logits, ld, flags)
 //!       -> attributes, then up to 12 operations: generator and stateless
 //!          samplers (soft, hard, log, fused), log_prob(_x), the five
-//!          backward passes, row kernels, generator, contexts, copies,
+//!          backward passes, the one-shot functions (every one, against the
+//!          handle's), row kernels, generator, contexts, copies,
 //!          categorical draws from fuzzed logits, hard indices
 //! every call: status known and not INTERNAL; last error "" iff OK;
 //!   error -> every buffer byte-identical to before (sentinel fill kept);
@@ -1002,76 +1003,65 @@ fn rows_sample<T: CAbi>(
     check_samples(d, family, &refs, begin, &refs_rows, sample);
 }
 
-/// The one-shot functions on the distribution's parameters as given,
-/// against the handle's functions: the same status, and for valid
-/// parameters the same bits (samples and densities).
+/// The one-shot samplers (soft, log, hard, fused) and densities on the
+/// distribution's parameters as given, against the handle's functions: the
+/// same status, and for valid parameters the same bits. The one-shot
+/// backward passes are checked in [`backward`] and [`log_prob_backward`],
+/// on the buffers of the handle's call.
 fn oneshot<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option<&Sample<T>>) {
     let k = d.k;
-    let given = &d.given;
-    let params = T::params(
-        d.b,
-        k,
-        d.temperature.as_ptr(),
-        d.temperature.len(),
-        if d.use_probs { given.as_ptr() } else { null() },
-        k,
-        if d.use_probs { null() } else { given.as_ptr() },
-        k,
-        d.flags,
-    );
+    let params = oneshot_params(d);
     let ctx = CONTEXTS.pick(input);
-    // Valid parameters: the same bits, except that a NaN matches any NaN
-    // (a value scored with validation off may be invalid, and the payload
-    // of the NaN it gives is not specified).
-    let same_bits = |what: &str, a: &[T], b: &[T]| {
-        if d.valid {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                assert!(
-                    x.bits() == y.bits() || (x.nan() && y.nan()),
-                    "one-shot {what} element {i}: {x:?} vs the handle's {y:?}"
-                );
-            }
-        }
-    };
+    let same_bits = |what: &str, a: &[T], b: &[T]| same_as_handle(what, d, a, b);
     if input.byte() < 128 {
         let seed = input.u64();
         let offset = input.upto(300) as u64;
         let begin = input.upto(200);
         let rows = 1 + input.upto((MAX_ELEMENTS / k.max(1)).clamp(1, 32) - 1);
         let end = begin + rows;
-        let mut by_handle = vec![sentinel::<T>(); rows * k];
-        let mut one_shot = vec![sentinel::<T>(); rows * k];
-        // SAFETY: both outputs hold rows x K; the parameter pointers are the
-        // distribution's own (dense) copies.
+        let which = input.byte() % 4;
+        let fill = || vec![sentinel::<T>(); rows * k];
+        let (mut h1, mut h2, mut o1, mut o2) = (fill(), fill(), fill(), fill());
+        let (h1p, h2p, o1p, o2p) = (
+            h1.as_mut_ptr(),
+            h2.as_mut_ptr(),
+            o1.as_mut_ptr(),
+            o2.as_mut_ptr(),
+        );
+        // SAFETY: every output holds rows x K; the parameter pointers are
+        // the distribution's own (dense) copies.
         let (h, o) = unsafe {
-            (
-                (api.rsample_rows)(
-                    d.handle,
-                    seed,
-                    offset,
-                    begin,
-                    end,
-                    by_handle.as_mut_ptr(),
-                    k,
+            match which {
+                0 => (
+                    (api.rsample_rows)(d.handle, seed, offset, begin, end, h1p, k),
+                    (api.oneshot_rsample_rows)(ctx, &params, seed, offset, begin, end, o1p, k),
                 ),
-                (api.oneshot_rsample_rows)(
-                    ctx,
-                    &params,
-                    seed,
-                    offset,
-                    begin,
-                    end,
-                    one_shot.as_mut_ptr(),
-                    k,
+                1 => (
+                    (api.rsample_log_rows)(d.handle, seed, offset, begin, end, h1p, k),
+                    (api.oneshot_rsample_log_rows)(ctx, &params, seed, offset, begin, end, o1p, k),
                 ),
-            )
+                2 => (
+                    (api.rsample_hard_rows)(d.handle, seed, offset, begin, end, h1p, k, h2p, k),
+                    (api.oneshot_rsample_hard_rows)(
+                        ctx, &params, seed, offset, begin, end, o1p, k, o2p, k,
+                    ),
+                ),
+                _ => (
+                    (api.rsample_with_log_rows)(d.handle, seed, offset, begin, end, h1p, k, h2p, k),
+                    (api.oneshot_rsample_with_log_rows)(
+                        ctx, &params, seed, offset, begin, end, o1p, k, o2p, k,
+                    ),
+                ),
+            }
         };
-        assert_eq!(o, h, "one-shot rsample_rows status: {}", message());
+        assert_eq!(o, h, "one-shot sampler {which} status: {}", message());
         assert_ne!(o, RELAXCAT_ERROR_INTERNAL);
         if o == RELAXCAT_OK {
-            same_bits("rsample_rows", &one_shot, &by_handle);
+            same_bits("sampler", &o1, &h1);
+            same_bits("sampler (second output)", &o2, &h2);
         } else {
-            assert!(one_shot.iter().all(|x| x.bits() == sentinel::<T>().bits()));
+            let s = sentinel::<T>().bits();
+            assert!(o1.iter().chain(&o2).all(|x| x.bits() == s));
         }
     } else {
         let log_space = input.byte() < 128;
@@ -1098,6 +1088,96 @@ fn oneshot<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Option
         } else {
             assert!(one_shot.iter().all(|x| x.bits() == sentinel::<T>().bits()));
         }
+    }
+}
+
+/// The `relaxcat_params_T` of the distribution's parameters as given: what
+/// a one-shot call on the same distribution passes.
+fn oneshot_params<T: CAbi>(d: &Dist<T>) -> T::Params {
+    let given = &d.given;
+    T::params(
+        d.b,
+        d.k,
+        d.temperature.as_ptr(),
+        d.temperature.len(),
+        if d.use_probs { given.as_ptr() } else { null() },
+        d.k,
+        if d.use_probs { null() } else { given.as_ptr() },
+        d.k,
+        d.flags,
+    )
+}
+
+/// For valid parameters, a one-shot output `a` has the bits of the handle's
+/// `b`, except that a NaN matches any NaN (a value scored with validation
+/// off may be invalid, and the payload of the NaN it gives is not
+/// specified).
+fn same_as_handle<T: CAbi>(what: &str, d: &Dist<T>, a: &[T], b: &[T]) {
+    if d.valid {
+        for (i, (x, y)) in a.iter().zip(b).enumerate() {
+            assert!(
+                x.bits() == y.bits() || (x.nan() && y.nan()),
+                "one-shot {what} element {i}: {x:?} vs the handle's {y:?}"
+            );
+        }
+    }
+}
+
+/// Repeats a handle's backward call (status `status`) as the one-shot
+/// call `one_shot` on the same buffers: the outputs `outs` are first reset
+/// to `fresh`, what they held before the handle's call. The one-shot call
+/// never fails with `RELAXCAT_ERROR_INTERNAL` and writes nothing on error;
+/// when the two calls take the same arguments (`comparable`: the given
+/// probs, which the one-shot form takes from its parameters, played no
+/// part in the handle's status) both succeed with, for valid parameters,
+/// the same bits, or both fail (not always with the same status: with
+/// several bad arguments, the two forms may report different ones first). The handle's results are put back at the end.
+fn backward_again<T: CAbi>(
+    what: &str,
+    d: &Dist<T>,
+    status: relaxcat_status,
+    outs: &mut [&mut Buf<T>],
+    fresh: &[Vec<T>],
+    comparable: bool,
+    one_shot: impl FnOnce() -> relaxcat_status,
+) {
+    let handle_message = message();
+    let by_handle: Vec<Vec<T>> = outs.iter().map(|b| b.v.clone()).collect();
+    for (b, f) in outs.iter_mut().zip(fresh) {
+        b.v.copy_from_slice(f);
+    }
+    let s = one_shot();
+    assert!(
+        (0..RELAXCAT_ERROR_INTERNAL).contains(&s),
+        "one-shot {what}: status {s}: {}",
+        message()
+    );
+    if s != RELAXCAT_OK {
+        assert!(!message().is_empty(), "one-shot {what}: no message");
+        for (i, (b, f)) in outs.iter().zip(fresh).enumerate() {
+            assert!(
+                bits(&b.v) == bits(f),
+                "one-shot {what}: output {i} written on error"
+            );
+        }
+    }
+    if comparable {
+        // Which of several bad arguments is reported first may differ.
+        assert_eq!(
+            s == RELAXCAT_OK,
+            status == RELAXCAT_OK,
+            "one-shot {what}: status {s} ({}), the handle's {status} ({handle_message})",
+            message()
+        );
+        if s == RELAXCAT_OK {
+            for (b, h) in outs.iter().zip(&by_handle) {
+                same_as_handle(what, d, &b.v, h);
+            }
+        }
+    }
+    // The caller's checks look at the handle's results.
+    for (b, h) in outs.iter_mut().zip(&by_handle) {
+        b.v.copy_from_slice(h);
     }
 }
 
@@ -1280,6 +1360,8 @@ fn backward<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
     let soft_ptr = if form == 1 { null() } else { soft_b.ptr() };
     let log_ptr = if form == 0 { null() } else { log_b.ptr() };
     let (glp, gpp, gtp) = (gl.mut_ptr(), gp.mut_ptr(), gt.mut_ptr());
+    let (gl_ld, gp_ld) = (gl.ld, gp.ld);
+    let fresh = [&gl, &gp, &gt].map(|b| b.v.clone());
     let c = call(
         "relaxcat_dist_T_rsample*_backward",
         vec![
@@ -1344,6 +1426,44 @@ fn backward<T: CAbi>(api: &Api<T>, input: &mut Input, d: &Dist<T>, sample: Optio
         );
     }
     let ok = c.check(status, rows % b != 0 || used_bad, false);
+    if input.bool() {
+        let params = oneshot_params(d);
+        let ctx = CONTEXTS.pick(input);
+        let f = if which == 2 {
+            api.oneshot_rsample_log_backward
+        } else {
+            api.oneshot_rsample_backward
+        };
+        let comparable = gp.null || !given.bad;
+        backward_again(
+            "rsample backward",
+            d,
+            status,
+            &mut [&mut gl, &mut gp, &mut gt],
+            &fresh,
+            comparable,
+            // SAFETY: the buffers of the handle's call, which are still alive.
+            || unsafe {
+                f(
+                    ctx,
+                    &params,
+                    rows,
+                    soft_ptr,
+                    soft_b.ld,
+                    log_ptr,
+                    log_b.ld,
+                    grad.ptr(),
+                    grad.ld,
+                    glp,
+                    gl_ld,
+                    gpp,
+                    gp_ld,
+                    gtp,
+                    t_len,
+                )
+            },
+        );
+    }
     if !ok || !d.in_range || !from_sampler || input.specials {
         return;
     }
@@ -1421,6 +1541,8 @@ fn log_prob_backward<T: CAbi>(
         gv.mut_ptr(),
         lp.mut_ptr(),
     );
+    let (gl_ld, gp_ld, gv_ld) = (gl.ld, gp.ld, gv.ld);
+    let fresh = [&gl, &gp, &gt, &gv, &lp].map(|b| b.v.clone());
     let c = call(
         "relaxcat_dist_T_log_prob(_x)_backward",
         vec![
@@ -1470,6 +1592,44 @@ fn log_prob_backward<T: CAbi>(
         || opt_bad(&gv)
         || opt_bad(&lp);
     let ok = c.check(status, rows % b != 0 || used_bad, false);
+    if input.bool() {
+        let params = oneshot_params(d);
+        let ctx = CONTEXTS.pick(input);
+        let f = if log_space {
+            api.oneshot_log_prob_x_backward
+        } else {
+            api.oneshot_log_prob_backward
+        };
+        let comparable = gp.null || !given.bad;
+        backward_again(
+            "log_prob backward",
+            d,
+            status,
+            &mut [&mut gl, &mut gp, &mut gt, &mut gv, &mut lp],
+            &fresh,
+            comparable,
+            // SAFETY: the buffers of the handle's call, which are still alive.
+            || unsafe {
+                f(
+                    ctx,
+                    &params,
+                    rows,
+                    value.ptr(),
+                    value.ld,
+                    grad.ptr(),
+                    glp,
+                    gl_ld,
+                    gpp,
+                    gp_ld,
+                    gtp,
+                    t_len,
+                    gvp,
+                    gv_ld,
+                    lpp,
+                )
+            },
+        );
+    }
     if !ok {
         if from_sampler && d.validated && !used_bad && rows % b == 0 {
             panic!(

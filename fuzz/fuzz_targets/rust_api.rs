@@ -18,8 +18,8 @@
 use libfuzzer_sys::fuzz_target;
 use relaxcat_fuzz::relaxcat::{
     Backend, Draw, Error, ErrorKind, Exec, Float, Generator, LogProbGrads, Noise, Param,
-    ParamGrads, ProbsGrad, RelaxedOneHotCategorical, SampleForm, Stream, categorical, gumbel_rows,
-    log_softmax_rows, logsumexp_rows, oneshot, softmax_rows,
+    ParamGrads, ProbsGrad, RelaxedOneHotCategorical, Result, SampleForm, Stream, categorical,
+    gumbel_rows, log_softmax_rows, logsumexp_rows, oneshot, softmax_rows,
 };
 use relaxcat_fuzz::*;
 
@@ -512,6 +512,17 @@ impl<T: Real> Outs<T> {
             .collect()
     }
 
+    /// A second set of outputs of the same shapes, still unwritten.
+    fn copy(&self) -> Outs<T> {
+        Outs {
+            logits: self.logits.clone(),
+            probs: self.probs.clone(),
+            temperature: self.temperature.clone(),
+            given: self.given.clone(),
+            lengths_ok: self.lengths_ok,
+        }
+    }
+
     fn same(&self, other: &Outs<T>) -> bool {
         self.all().iter().zip(other.all()).all(|(a, b)| same(a, b))
     }
@@ -542,13 +553,7 @@ fn sample_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
     };
     let which = input.byte() % 3;
     let mut o = outs(input, st);
-    let mut o2 = Outs {
-        logits: o.logits.clone(),
-        probs: o.probs.clone(),
-        temperature: o.temperature.clone(),
-        given: o.given.clone(),
-        lengths_ok: true,
-    };
+    let mut o2 = o.copy();
     let run = |d: &Dist<T>, o: &mut Outs<T>| match which {
         0 => d.rsample_backward(form, &grad, o.grads()),
         1 => d.rsample_hard_backward(form, &grad, o.grads()),
@@ -649,8 +654,9 @@ fn log_prob_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
 }
 
 /// The one-shot entry points on the distribution's own parameters (as
-/// given): the same result (bits, or the same error kind with the outputs
-/// untouched) as the methods on the distribution.
+/// given): every `relaxcat::oneshot` function gives the same result (bits,
+/// or the same error kind with the outputs untouched) as the method on the
+/// distribution.
 fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let d = &st.dist;
     let k = d.num_categories();
@@ -665,43 +671,211 @@ fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
         validate: st.validated,
     };
     let exec = d.exec().clone();
+    match input.byte() % 4 {
+        0 => oneshot_samplers(input, st, &exec, p),
+        1 => {
+            let log_space = input.bool();
+            let (v, _) = values(input, st, log_space);
+            let m = len(input, v.len() / k);
+            let (mut a, mut b) = (vec![sentinel::<T>(); m], vec![sentinel::<T>(); m]);
+            let (r1, r2) = if log_space {
+                (
+                    oneshot::log_prob_x(&exec, p, &v, &mut a),
+                    d.log_prob_x_into(&v, &mut b),
+                )
+            } else {
+                (
+                    oneshot::log_prob(&exec, p, &v, &mut a),
+                    d.log_prob_into(&v, &mut b),
+                )
+            };
+            agree("one-shot log_prob", st.valid, &r1, &r2, &[&a], &[&b]);
+        }
+        2 => {
+            let n = len(input, d.batch_rows() * k);
+            let soft: Vec<T> = (0..n).map(|_| input.real(Flavor::Prob)).collect();
+            let log: Vec<T> = (0..n).map(|_| input.real(Flavor::Grad)).collect();
+            let grad: Vec<T> = (0..len(input, n))
+                .map(|_| input.real(Flavor::Grad))
+                .collect();
+            let form = match input.byte() % 3 {
+                0 => SampleForm::Soft(&soft),
+                1 => SampleForm::Log(&log),
+                _ => SampleForm::Both {
+                    soft: &soft,
+                    log: &log,
+                },
+            };
+            let log_sampler = input.bool();
+            let mut o1 = outs(input, st);
+            let mut o2 = o1.copy();
+            let (r1, r2) = if log_sampler {
+                (
+                    oneshot::rsample_log_backward(&exec, p, form, &grad, o1.grads()),
+                    d.rsample_log_backward(form, &grad, o2.grads()),
+                )
+            } else {
+                (
+                    oneshot::rsample_backward(&exec, p, form, &grad, o1.grads()),
+                    d.rsample_backward(form, &grad, o2.grads()),
+                )
+            };
+            agree(
+                "one-shot rsample backward",
+                st.valid,
+                &r1,
+                &r2,
+                &o1.all(),
+                &o2.all(),
+            );
+        }
+        _ => {
+            let log_space = input.bool();
+            let (v, _) = values(input, st, log_space);
+            let rows = v.len() / k;
+            let grad: Vec<T> = (0..len(input, rows))
+                .map(|_| input.real(Flavor::Grad))
+                .collect();
+            let mut o1 = outs(input, st);
+            let mut o2 = o1.copy();
+            let value_len = input.bool().then(|| len(input, v.len()));
+            let lp_len = input.bool().then(|| len(input, rows));
+            let extra = |n: Option<usize>| n.map(|n| vec![sentinel::<T>(); n]);
+            let (mut v1, mut v2) = (extra(value_len), extra(value_len));
+            let (mut l1, mut l2) = (extra(lp_len), extra(lp_len));
+            let g1 = LogProbGrads {
+                params: o1.grads(),
+                value: v1.as_deref_mut(),
+                log_prob: l1.as_deref_mut(),
+            };
+            let g2 = LogProbGrads {
+                params: o2.grads(),
+                value: v2.as_deref_mut(),
+                log_prob: l2.as_deref_mut(),
+            };
+            let (r1, r2) = if log_space {
+                (
+                    oneshot::log_prob_x_backward(&exec, p, &v, &grad, g1),
+                    d.log_prob_x_backward(&v, &grad, g2),
+                )
+            } else {
+                (
+                    oneshot::log_prob_backward(&exec, p, &v, &grad, g1),
+                    d.log_prob_backward(&v, &grad, g2),
+                )
+            };
+            let mut a = o1.all();
+            a.extend(v1.as_deref().into_iter().chain(l1.as_deref()));
+            let mut b = o2.all();
+            b.extend(v2.as_deref().into_iter().chain(l2.as_deref()));
+            agree("one-shot log_prob backward", st.valid, &r1, &r2, &a, &b);
+        }
+    }
+}
+
+/// The one-shot samplers on rows `[begin, begin + count)` of a fuzzed
+/// stream, against `draw` on the distribution.
+fn oneshot_samplers<T: Real + Float>(
+    input: &mut Input,
+    st: &State<T>,
+    exec: &Exec,
+    p: oneshot::Params<'_, T>,
+) {
+    let d = &st.dist;
+    let k = d.num_categories();
     let stream = Stream::new(input.u64(), input.u64());
     let begin = input.upto(300);
     let count = input.upto((MAX_ELEMENTS / k).min(64));
     let rows = begin..begin + count;
-    let n = len(input, count * k);
-    let (mut a, mut b) = (vec![sentinel::<T>(); n], vec![sentinel::<T>(); n]);
-    let r1 = oneshot::rsample_rows(&exec, p, stream, rows.clone(), &mut a);
-    let r2 = d.draw(Noise::Rows(stream, rows), Draw::Soft(&mut b));
-    match (&r1, &r2) {
-        (Ok(()), Ok(())) => assert!(
-            !st.valid || bits(&a) == bits(&b),
-            "one-shot rsample differs"
-        ),
-        (Err(e1), Err(e2)) => {
-            assert_eq!(e1.kind(), e2.kind());
-            check_err::<T>("one-shot rsample", e1, &[&a]);
-        }
-        _ => panic!("one-shot rsample: {r1:?} but the handle gave {r2:?}"),
-    }
-    if let Some((_, soft, _)) = &st.sample {
-        let m = soft.len() / k;
-        let (mut a, mut b) = (vec![sentinel::<T>(); m], vec![sentinel::<T>(); m]);
-        let r1 = oneshot::log_prob(&exec, p, soft, &mut a);
-        let r2 = d.log_prob_into(soft, &mut b);
+    let noise = Noise::Rows(stream, rows.clone());
+    let which = input.byte() % 5;
+    if which == 2 {
+        let n = len(input, count);
+        let (mut a, mut b) = (vec![i64::MIN; n], vec![i64::MIN; n]);
+        let r1 = oneshot::rsample_hard_index_rows(exec, p, stream, rows, &mut a);
+        let r2 = d.draw(noise, Draw::Index(&mut b));
         match (&r1, &r2) {
-            (Ok(()), Ok(())) => {
-                assert!(
-                    !st.valid || bits(&a) == bits(&b),
-                    "one-shot log_prob differs"
-                )
-            }
+            (Ok(()), Ok(())) => assert!(!st.valid || a == b, "one-shot hard index differs"),
             (Err(e1), Err(e2)) => {
                 assert_eq!(e1.kind(), e2.kind());
-                check_err::<T>("one-shot log_prob", e1, &[&a]);
+                assert!(
+                    a.iter().all(|&v| v == i64::MIN),
+                    "hard index written on error"
+                );
             }
-            _ => panic!("one-shot log_prob: {r1:?} but the handle gave {r2:?}"),
+            _ => panic!("one-shot hard index: {r1:?} but the handle gave {r2:?}"),
         }
+        return;
+    }
+    let n1 = len(input, count * k);
+    let n2 = if which >= 3 {
+        len(input, count * k)
+    } else {
+        n1
+    };
+    let fill = |n: usize| vec![sentinel::<T>(); n];
+    let (mut a1, mut a2, mut b1, mut b2) = (fill(n1), fill(n2), fill(n1), fill(n2));
+    let (r1, r2) = match which {
+        0 => (
+            oneshot::rsample_rows(exec, p, stream, rows, &mut a1),
+            d.draw(noise, Draw::Soft(&mut b1)),
+        ),
+        1 => (
+            oneshot::rsample_log_rows(exec, p, stream, rows, &mut a1),
+            d.draw(noise, Draw::Log(&mut b1)),
+        ),
+        3 => (
+            oneshot::rsample_hard_rows(exec, p, stream, rows, &mut a1, &mut a2),
+            d.draw(
+                noise,
+                Draw::Hard {
+                    hard: &mut b1,
+                    soft: &mut b2,
+                },
+            ),
+        ),
+        _ => (
+            oneshot::rsample_with_log_rows(exec, p, stream, rows, &mut a1, &mut a2),
+            d.draw(
+                noise,
+                Draw::SoftWithLog {
+                    soft: &mut b1,
+                    log: &mut b2,
+                },
+            ),
+        ),
+    };
+    agree(
+        "one-shot sampler",
+        st.valid,
+        &r1,
+        &r2,
+        &[&a1, &a2],
+        &[&b1, &b2],
+    );
+}
+
+/// A one-shot result `r1` (outputs `a`) against the handle's `r2` (`b`):
+/// both succeed with the same bits (for valid parameters), or both fail
+/// with the same kind and `a` untouched.
+fn agree<T: Real>(
+    what: &str,
+    valid: bool,
+    r1: &Result<()>,
+    r2: &Result<()>,
+    a: &[&[T]],
+    b: &[&[T]],
+) {
+    match (r1, r2) {
+        (Ok(()), Ok(())) => assert!(
+            !valid || a.iter().zip(b).all(|(x, y)| bits(x) == bits(y)),
+            "{what}: bits differ from the handle's"
+        ),
+        (Err(e1), Err(e2)) => {
+            assert_eq!(e1.kind(), e2.kind(), "{what}: {e1:?} vs {e2:?}");
+            check_err::<T>(what, e1, a);
+        }
+        _ => panic!("{what}: {r1:?} but the handle gave {r2:?}"),
     }
 }
 

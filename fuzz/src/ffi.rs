@@ -180,6 +180,58 @@ pub type OneShotRows<T> = unsafe extern "C" fn(
     *mut T,
     usize,
 ) -> S;
+/// `relaxcat_rsample_hard_rows_T`, `relaxcat_rsample_with_log_rows_T`
+/// (one-shot).
+pub type OneShotRows2<T> = unsafe extern "C" fn(
+    Ctx,
+    *const <T as CAbi>::Params,
+    u64,
+    u64,
+    usize,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+) -> S;
+/// `relaxcat_rsample_backward_T`, `relaxcat_rsample_log_backward_T`
+/// (one-shot): the handle's form without the given-probs argument.
+pub type OneShotSampleBackward<T> = unsafe extern "C" fn(
+    Ctx,
+    *const <T as CAbi>::Params,
+    usize,
+    *const T,
+    usize,
+    *const T,
+    usize,
+    *const T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+) -> S;
+/// `relaxcat_log_prob_backward_T`, `relaxcat_log_prob_x_backward_T`
+/// (one-shot).
+pub type OneShotLogProbBackward<T> = unsafe extern "C" fn(
+    Ctx,
+    *const <T as CAbi>::Params,
+    usize,
+    *const T,
+    usize,
+    *const T,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+    usize,
+    *mut T,
+) -> S;
 /// `relaxcat_log_prob_T`, `relaxcat_log_prob_x_T` (one-shot).
 pub type OneShotLogProb<T> =
     unsafe extern "C" fn(Ctx, *const <T as CAbi>::Params, usize, *const T, usize, *mut T) -> S;
@@ -242,6 +294,13 @@ pub struct Api<T: CAbi> {
     pub log_softmax: RowMap<T>,
     pub gumbel: Gumbel<T>,
     pub oneshot_rsample_rows: OneShotRows<T>,
+    pub oneshot_rsample_log_rows: OneShotRows<T>,
+    pub oneshot_rsample_hard_rows: OneShotRows2<T>,
+    pub oneshot_rsample_with_log_rows: OneShotRows2<T>,
+    pub oneshot_rsample_backward: OneShotSampleBackward<T>,
+    pub oneshot_rsample_log_backward: OneShotSampleBackward<T>,
+    pub oneshot_log_prob_backward: OneShotLogProbBackward<T>,
+    pub oneshot_log_prob_x_backward: OneShotLogProbBackward<T>,
     pub oneshot_log_prob: OneShotLogProb<T>,
     pub oneshot_log_prob_x: OneShotLogProb<T>,
     pub categorical_sample: CategoricalSample<T>,
@@ -285,6 +344,13 @@ pub static F32: Api<f32> = Api {
     log_softmax: relaxcat_log_softmax_f32,
     gumbel: relaxcat_gumbel_f32,
     oneshot_rsample_rows: relaxcat_rsample_rows_f32,
+    oneshot_rsample_log_rows: relaxcat_rsample_log_rows_f32,
+    oneshot_rsample_hard_rows: relaxcat_rsample_hard_rows_f32,
+    oneshot_rsample_with_log_rows: relaxcat_rsample_with_log_rows_f32,
+    oneshot_rsample_backward: relaxcat_rsample_backward_f32,
+    oneshot_rsample_log_backward: relaxcat_rsample_log_backward_f32,
+    oneshot_log_prob_backward: relaxcat_log_prob_backward_f32,
+    oneshot_log_prob_x_backward: relaxcat_log_prob_x_backward_f32,
     oneshot_log_prob: relaxcat_log_prob_f32,
     oneshot_log_prob_x: relaxcat_log_prob_x_f32,
     categorical_sample: relaxcat_categorical_sample_f32,
@@ -328,6 +394,13 @@ pub static F64: Api<f64> = Api {
     log_softmax: relaxcat_log_softmax_f64,
     gumbel: relaxcat_gumbel_f64,
     oneshot_rsample_rows: relaxcat_rsample_rows_f64,
+    oneshot_rsample_log_rows: relaxcat_rsample_log_rows_f64,
+    oneshot_rsample_hard_rows: relaxcat_rsample_hard_rows_f64,
+    oneshot_rsample_with_log_rows: relaxcat_rsample_with_log_rows_f64,
+    oneshot_rsample_backward: relaxcat_rsample_backward_f64,
+    oneshot_rsample_log_backward: relaxcat_rsample_log_backward_f64,
+    oneshot_log_prob_backward: relaxcat_log_prob_backward_f64,
+    oneshot_log_prob_x_backward: relaxcat_log_prob_x_backward_f64,
     oneshot_log_prob: relaxcat_log_prob_f64,
     oneshot_log_prob_x: relaxcat_log_prob_x_f64,
     categorical_sample: relaxcat_categorical_sample_f64,
