@@ -528,6 +528,15 @@ impl<T: Real> Outs<T> {
     }
 }
 
+/// The form a backward pass gets the sample in (one byte): soft, log or both.
+fn sample_form<'a, T>(input: &mut Input, soft: &'a [T], log: &'a [T]) -> SampleForm<'a, T> {
+    match input.byte() % 3 {
+        0 => SampleForm::Soft(soft),
+        1 => SampleForm::Log(log),
+        _ => SampleForm::Both { soft, log },
+    }
+}
+
 fn sample_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let d = &st.dist;
     let k = d.num_categories();
@@ -543,14 +552,7 @@ fn sample_backward<T: Real + Float>(input: &mut Input, st: &State<T>) {
     let grad: Vec<T> = (0..len(input, soft.len()))
         .map(|_| input.real(Flavor::Grad))
         .collect();
-    let form = match input.byte() % 3 {
-        0 => SampleForm::Soft(&soft),
-        1 => SampleForm::Log(&log),
-        _ => SampleForm::Both {
-            soft: &soft,
-            log: &log,
-        },
-    };
+    let form = sample_form(input, &soft, &log);
     let which = input.byte() % 3;
     let mut o = outs(input, st);
     let mut o2 = o.copy();
@@ -698,14 +700,7 @@ fn oneshot_calls<T: Real + Float>(input: &mut Input, st: &State<T>) {
             let grad: Vec<T> = (0..len(input, n))
                 .map(|_| input.real(Flavor::Grad))
                 .collect();
-            let form = match input.byte() % 3 {
-                0 => SampleForm::Soft(&soft),
-                1 => SampleForm::Log(&log),
-                _ => SampleForm::Both {
-                    soft: &soft,
-                    log: &log,
-                },
-            };
+            let form = sample_form(input, &soft, &log);
             let log_sampler = input.bool();
             let mut o1 = outs(input, st);
             let mut o2 = o1.copy();
