@@ -31,7 +31,7 @@
 use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::categorical::{CategoricalPrep, CategoricalRows};
-use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamInput};
+use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows};
 use crate::par::{Exec, RowSplit, Slices, run_row_parts};
 use crate::rng::{Generator, Stream, rows_per_block};
 use crate::{Float, validate};
@@ -167,7 +167,7 @@ fn any_bad_rows<T: Float>(exec: &Exec, logits: &[T], k: usize, rows: Range<usize
             T::param_check_rows(
                 exec.backend(),
                 ParamCheckRows {
-                    kind: ParamInput::Logits,
+                    kind: crate::Param::Logits,
                     input: &input[task.start * k..task.end * k],
                     ln_probs: &mut [],
                     row_shift,

@@ -20,7 +20,8 @@ use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::batch::{DensityRows, SampleRows};
 use crate::kernels::density::ln_gamma_count;
-use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamInput, ParamRows};
+pub use crate::kernels::params::Param;
+use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamRows};
 use crate::kernels::sample::SampleKind;
 use crate::par::{Exec, RowSplit, Slices, run_row_parts, run_rows};
 use crate::rng::{Stream, rows_per_block};
@@ -28,15 +29,6 @@ use crate::{Float, validate};
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
-
-/// Which parameter a distribution was built from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Param {
-    /// Probabilities (normalised per row).
-    Probs,
-    /// Logits (unnormalised log-probabilities).
-    Logits,
-}
 
 /// The RelaxedOneHotCategorical (Concrete, Gumbel-softmax) distribution over
 /// the open `K`-simplex, for `B` parameter rows.
@@ -172,10 +164,6 @@ impl<'a, T: Float> Builder<'a, T> {
         let mut unmasked = alloc::filled(batch_rows, 0usize, "unmasked counts")?;
         let mut row_shift = alloc::filled(batch_rows, T::ZERO, "row shifts")?;
         let mut inv_temperature = alloc::reserve(self.temperature.len(), "1 / temperature")?;
-        let kind = match param {
-            Param::Probs => ParamInput::Probs,
-            Param::Logits => ParamInput::Logits,
-        };
         let split = RowSplit {
             rows: batch_rows,
             row_elements: k,
@@ -195,7 +183,7 @@ impl<'a, T: Float> Builder<'a, T> {
                 T::param_check_rows(
                     self.exec.backend(),
                     ParamCheckRows {
-                        kind,
+                        kind: param,
                         input: &values[rows.start * k..rows.end * k],
                         ln_probs,
                         row_shift,
@@ -399,10 +387,6 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
     /// Normalised logits and probs of every row, in one kernel.
     fn normalised(&self, logits: &mut [T], probs: &mut [T]) -> Result<()> {
         let k = self.k;
-        let kind = match self.param {
-            Param::Probs => ParamInput::Probs,
-            Param::Logits => ParamInput::Logits,
-        };
         let given: &[T] = &self.given;
         let mut counts = alloc::filled(self.batch_rows, 0usize, "unmasked counts")?;
         let split = RowSplit {
@@ -423,7 +407,7 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
                 T::param_rows(
                     self.exec.backend(),
                     ParamRows {
-                        kind,
+                        kind: self.param,
                         input: &given[rows.start * k..rows.end * k],
                         logits,
                         probs,

@@ -36,7 +36,7 @@
 use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::density::CHUNK;
-use crate::kernels::grad::Have;
+pub use crate::kernels::grad::SampleForm;
 use crate::kernels::grad_batch::{
     LogProbBackwardTile, ProbsChainRows, RsampleBackwardTile, RsampleWithLogRows, ValueCheckRows,
 };
@@ -45,30 +45,6 @@ use crate::par_reduce::{Grid, run_tiles};
 use crate::rng::{Stream, rows_per_block};
 use crate::{Float, Param, RelaxedOneHotCategorical, validate};
 use std::ops::Range;
-
-/// The sample a backward pass differentiates, in the form(s) at hand.
-///
-/// Rows are `S x B` (sample row `i` from parameter row `i % B`), as the
-/// samplers write them from row 0. With both forms no transcendental
-/// function is evaluated in the backward pass; with one, the other is
-/// recomputed (`x = ln y`, exact except where `y` underflowed, whose terms
-/// vanish; or `y = exp x`).
-#[derive(Clone, Copy, Debug)]
-pub enum SampleForm<'a, T> {
-    /// The relaxed sample `y` (for a hard sample: its soft sample).
-    Soft(&'a [T]),
-    /// The log-space sample `x = ln y`.
-    Log(&'a [T]),
-    /// Both, as [`Draw::SoftWithLog`](crate::Draw::SoftWithLog)
-    /// and [`Draw::HardWithLog`](crate::Draw::HardWithLog)
-    /// write them.
-    Both {
-        /// `y`.
-        soft: &'a [T],
-        /// `x = ln y`.
-        log: &'a [T],
-    },
-}
 
 /// Where the gradients w.r.t. the distribution's parameters go; `None` for
 /// one that is not wanted (and is then not computed).
@@ -271,20 +247,15 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         grad: &[T],
         grads: ParamGrads<'_, T>,
     ) -> Result<()> {
-        let (have, soft, log): (Have, &[T], &[T]) = match sample {
-            SampleForm::Soft(y) => (Have::Soft, y, &[]),
-            SampleForm::Log(x) => (Have::Log, &[], x),
+        let len = match sample {
+            SampleForm::Soft(y) => y.len(),
+            SampleForm::Log(x) => x.len(),
             SampleForm::Both { soft, log } => {
                 if soft.len() != log.len() {
                     return Err(Error::length("log-space sample", log.len(), soft.len()));
                 }
-                (Have::Both, soft, log)
+                soft.len()
             }
-        };
-        let len = if have == Have::Log {
-            log.len()
-        } else {
-            soft.len()
         };
         let Rows { samples, .. } = self.sample_rows_of("sample", len)?;
         if grad.len() != len {
@@ -300,15 +271,13 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             grads,
             [],
             [],
-            RsampleBackwardTile::<T>::scratch_len(k, have),
+            RsampleBackwardTile::<T>::scratch_len(k, sample),
             |samples, batch, [grad_logits, grad_temperature], [], scratch| {
                 T::rsample_backward_tile(
                     self.exec.backend(),
                     RsampleBackwardTile {
                         log_cotangent,
-                        have,
-                        soft,
-                        log,
+                        sample,
                         grad,
                         inv_temperature: &self.inv_temperature,
                         k,

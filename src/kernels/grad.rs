@@ -45,23 +45,43 @@
 use super::rowops::{add, blocked};
 use crate::simd::{LANES, Real, Vector};
 
-/// Which sample forms a backward pass is given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Have {
-    /// `y` only; `x = ln y` is computed (`-inf` where `y` is 0).
-    Soft,
-    /// `x` only; `y = exp x` is computed.
-    Log,
-    /// Both `y` and `x` (no transcendental functions in the backward pass).
-    Both,
+/// The sample a backward pass differentiates, in the form(s) at hand
+/// (re-exported as `relaxcat::SampleForm`).
+///
+/// Rows are `S x B` (sample row `i` from parameter row `i % B`), as the
+/// samplers write them from row 0. With both forms no transcendental
+/// function is evaluated in the backward pass; with one, the other is
+/// recomputed (`x = ln y`, exact except where `y` underflowed, whose terms
+/// vanish; or `y = exp x`). The batch kernels take the form as two
+/// const-generic flags, `SOFT` (`y` given) and `LOG` (`x` given), since
+/// stable Rust has no enum const parameters.
+#[derive(Clone, Copy, Debug)]
+pub enum SampleForm<'a, T> {
+    /// The relaxed sample `y` (for a hard sample: its soft sample).
+    Soft(&'a [T]),
+    /// The log-space sample `x = ln y`.
+    Log(&'a [T]),
+    /// Both, as [`Draw::SoftWithLog`](crate::Draw::SoftWithLog)
+    /// and [`Draw::HardWithLog`](crate::Draw::HardWithLog)
+    /// write them.
+    Both {
+        /// `y`.
+        soft: &'a [T],
+        /// `x = ln y`.
+        log: &'a [T],
+    },
 }
 
-/// [`Have::Soft`] as a const-generic code (of `grad_batch`'s dispatch).
-pub const HAVE_SOFT: u8 = 0;
-/// [`Have::Log`] as a const-generic code.
-pub const HAVE_LOG: u8 = 1;
-/// [`Have::Both`] as a const-generic code.
-pub const HAVE_BOTH: u8 = 2;
+impl<'a, T> SampleForm<'a, T> {
+    /// `(y, x)`, each empty where that form is not given.
+    pub(crate) fn slices(self) -> (&'a [T], &'a [T]) {
+        match self {
+            SampleForm::Soft(y) => (y, &[]),
+            SampleForm::Log(x) => (&[], x),
+            SampleForm::Both { soft, log } => (soft, log),
+        }
+    }
+}
 
 /// Lanes `src[o..o+n]` (`n <= 8`), `fill` above.
 #[inline(always)]
@@ -165,10 +185,10 @@ pub fn exp_shift_into<V: Vector>(z: &[V::Elem], soft: &mut [V::Elem], m: V::Elem
 /// Pass 1 of the rsample backward pass over one row of `k`: with an
 /// upstream gradient w.r.t. `y` (`LOG_COT = false`) the lanewise sum of
 /// `grad * y`, w.r.t. `x` (`LOG_COT = true`) that of `grad` over unmasked
-/// categories. When only one form is given (`HAVE`), the other is written
-/// to `derived`.
+/// categories. When only one form is given (`y` for `SOFT`, `x` for
+/// `LOG`), the other is written to `derived`.
 #[inline(always)]
-pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const HAVE: u8>(
+pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const SOFT: bool, const LOG: bool>(
     soft: &[V::Elem],
     log: &[V::Elem],
     grad: &[V::Elem],
@@ -184,14 +204,14 @@ pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const HAVE: u8>(
         #[inline(always)]
         |o, n| {
             let g = load_n::<V>(grad, o, n, zero_s);
-            let (y, x) = match HAVE {
-                HAVE_SOFT => {
+            let (y, x) = match (SOFT, LOG) {
+                (true, false) => {
                     let y = load_n::<V>(soft, o, n, zero_s);
                     let x = V::Elem::ln_v(y);
                     store_n(x, derived, o, n);
                     (y, x)
                 }
-                HAVE_LOG => {
+                (false, true) => {
                     let x = load_n::<V>(log, o, n, ninf_s);
                     let y = V::Elem::exp_v(x);
                     store_n(y, derived, o, n);

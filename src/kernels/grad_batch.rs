@@ -17,9 +17,9 @@
 //! computed one row per lane after a transpose.
 
 use super::grad::{
-    HAVE_BOTH, HAVE_LOG, HAVE_SOFT, Have, LogProbRowScalars, exp_shift_into, log_prob_pass_a,
-    log_prob_pass_b, log_prob_pass_c, probs_chain_row, rsample_backward_pass1,
-    rsample_backward_pass2, rsample_backward_refine, value_check_row,
+    LogProbRowScalars, SampleForm, exp_shift_into, log_prob_pass_a, log_prob_pass_b,
+    log_prob_pass_c, probs_chain_row, rsample_backward_pass1, rsample_backward_pass2,
+    rsample_backward_refine, value_check_row,
 };
 use super::sample::{
     argmax8, group_rows, log_finish_row, perturb_row, scale_argmax_row, scale_row,
@@ -203,12 +203,8 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
 pub struct RsampleBackwardTile<'a, T> {
     /// The upstream gradient is w.r.t. `x = ln y` (else w.r.t. `y`).
     pub log_cotangent: bool,
-    /// Which sample forms are given.
-    pub have: Have,
-    /// `y`, all `S B` rows (empty for [`Have::Log`]).
-    pub soft: &'a [T],
-    /// `x`, all `S B` rows (empty for [`Have::Soft`]).
-    pub log: &'a [T],
+    /// The sample, all `S B` rows, in the form(s) given.
+    pub sample: SampleForm<'a, T>,
     /// The upstream gradient, all `S B` rows.
     pub grad: &'a [T],
     /// `1 / t` per parameter row (one value for a scalar temperature).
@@ -232,8 +228,8 @@ pub struct RsampleBackwardTile<'a, T> {
 impl<T: Real> RsampleBackwardTile<'_, T> {
     /// The scratch a tile needs: the form of the sample not given, for a
     /// group of rows.
-    pub fn scratch_len(k: usize, have: Have) -> usize {
-        if have == Have::Both {
+    pub fn scratch_len(k: usize, sample: SampleForm<'_, T>) -> usize {
+        if matches!(sample, SampleForm::Both { .. }) {
             0
         } else {
             group_rows(k) * k
@@ -245,13 +241,13 @@ impl<T: Real> Kernel<T> for RsampleBackwardTile<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run<V: Vector<Elem = T>>(self) {
-        match (self.log_cotangent, self.have) {
-            (false, Have::Soft) => self.rows::<V, false, HAVE_SOFT>(),
-            (false, Have::Log) => self.rows::<V, false, HAVE_LOG>(),
-            (false, Have::Both) => self.rows::<V, false, HAVE_BOTH>(),
-            (true, Have::Soft) => self.rows::<V, true, HAVE_SOFT>(),
-            (true, Have::Log) => self.rows::<V, true, HAVE_LOG>(),
-            (true, Have::Both) => self.rows::<V, true, HAVE_BOTH>(),
+        match (self.log_cotangent, self.sample) {
+            (false, SampleForm::Soft(_)) => self.rows::<V, false, true, false>(),
+            (false, SampleForm::Log(_)) => self.rows::<V, false, false, true>(),
+            (false, SampleForm::Both { .. }) => self.rows::<V, false, true, true>(),
+            (true, SampleForm::Soft(_)) => self.rows::<V, true, true, false>(),
+            (true, SampleForm::Log(_)) => self.rows::<V, true, false, true>(),
+            (true, SampleForm::Both { .. }) => self.rows::<V, true, true, true>(),
         }
     }
 }
@@ -259,10 +255,9 @@ impl<T: Real> Kernel<T> for RsampleBackwardTile<'_, T> {
 impl<T: Real> RsampleBackwardTile<'_, T> {
     #[inline(always)]
     #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
-    fn rows<V: Vector<Elem = T>, const LOG_COT: bool, const HAVE: u8>(self) {
+    fn rows<V: Vector<Elem = T>, const LOG_COT: bool, const SOFT: bool, const LOG: bool>(self) {
         let RsampleBackwardTile {
-            soft,
-            log,
+            sample,
             grad,
             inv_temperature,
             k,
@@ -274,8 +269,10 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
             scratch,
             ..
         } = self;
+        let (soft, log) = sample.slices();
+        let both = SOFT && LOG;
         let group = group_rows(k);
-        let derived = &mut scratch[..if HAVE == HAVE_BOTH { 0 } else { group * k }];
+        let derived = &mut scratch[..if both { 0 } else { group * k }];
         let want_l = !grad_logits.is_empty();
         let want_t = !grad_temperature.is_empty();
         let (b0, s0) = (batch.start, samples.start);
@@ -290,12 +287,12 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
             let mut acc = [zero; LANES];
             for r in 0..n {
                 let i = g.i[r];
-                let d: &mut [T] = if HAVE == HAVE_BOTH {
+                let d: &mut [T] = if both {
                     &mut []
                 } else {
                     &mut derived[r * k..(r + 1) * k]
                 };
-                acc[r] = rsample_backward_pass1::<V, LOG_COT, HAVE>(
+                acc[r] = rsample_backward_pass1::<V, LOG_COT, SOFT, LOG>(
                     row_of(soft, i, k),
                     row_of(log, i, k),
                     row_of(grad, i, k),
@@ -307,14 +304,14 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
             let mut refine = [T::ZERO; LANES];
             if !LOG_COT {
                 for r in 0..n {
-                    let (ys, _) = forms::<T, HAVE>(soft, log, derived, r, g.i[r], k);
+                    let (ys, _) = forms::<T, SOFT, LOG>(soft, log, derived, r, g.i[r], k);
                     acc[r] = rsample_backward_refine::<V>(ys, row_of(grad, g.i[r], k), c[r], k);
                 }
                 refine = reduce_add8(acc).to_array();
             }
             for r in 0..n {
                 let (b, s, i) = (g.b[r], g.s[r], g.i[r]);
-                let (ys, xs) = forms::<T, HAVE>(soft, log, derived, r, i, k);
+                let (ys, xs) = forms::<T, SOFT, LOG>(soft, log, derived, r, i, k);
                 let gl: &mut [T] = if want_l {
                     &mut grad_logits[(b - b0) * k..(b - b0 + 1) * k]
                 } else {
@@ -346,10 +343,10 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
     }
 }
 
-/// Row `i` of `y` and of `x` for a backward pass given the forms `HAVE`:
-/// the missing one is row `r` of `derived` (rows of `k`).
+/// Row `i` of `y` and of `x` for a backward pass given `y` (`SOFT`) and/or
+/// `x` (`LOG`): the missing one is row `r` of `derived` (rows of `k`).
 #[inline(always)]
-fn forms<'s, T, const HAVE: u8>(
+fn forms<'s, T, const SOFT: bool, const LOG: bool>(
     soft: &'s [T],
     log: &'s [T],
     derived: &'s [T],
@@ -357,9 +354,9 @@ fn forms<'s, T, const HAVE: u8>(
     i: usize,
     k: usize,
 ) -> (&'s [T], &'s [T]) {
-    match HAVE {
-        HAVE_SOFT => (row_of(soft, i, k), &derived[r * k..(r + 1) * k]),
-        HAVE_LOG => (&derived[r * k..(r + 1) * k], row_of(log, i, k)),
+    match (SOFT, LOG) {
+        (true, false) => (row_of(soft, i, k), &derived[r * k..(r + 1) * k]),
+        (false, true) => (&derived[r * k..(r + 1) * k], row_of(log, i, k)),
         _ => (row_of(soft, i, k), row_of(log, i, k)),
     }
 }

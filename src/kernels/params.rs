@@ -28,13 +28,14 @@
 use super::rowops::{ln_scalar, map_into_sum, max, sum_map};
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_max};
 
-/// Which parameter the input rows are.
+/// Which parameter a distribution was built from, and so which one its
+/// input rows hold (re-exported as `relaxcat::Param`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamInput {
-    /// Logits (any real shift).
-    Logits,
-    /// Probabilities (any positive scale).
+pub enum Param {
+    /// Probabilities: normalised per row, so any positive scale.
     Probs,
+    /// Logits: unnormalised log-probabilities, so any real shift.
+    Logits,
 }
 
 /// The count of a row the caller must check (see the module docs).
@@ -47,7 +48,7 @@ const COUNT_BLOCK: usize = 1 << 16;
 /// Normalised logits, probabilities and unmasked counts of `input` rows.
 pub struct ParamRows<'a, T> {
     /// What `input` holds.
-    pub kind: ParamInput,
+    pub kind: Param,
     /// The task's input rows.
     pub input: &'a [T],
     /// Its normalised logits, as long as `input`.
@@ -73,8 +74,8 @@ impl<T: Real> Kernel<T> for ParamRows<'_, T> {
             .zip(self.unmasked.iter_mut());
         for (((x, logits), probs), unmasked) in rows {
             *unmasked = match self.kind {
-                ParamInput::Logits => from_logits_row::<V>(x, logits, probs),
-                ParamInput::Probs => from_probs_row::<V>(x, logits, probs),
+                Param::Logits => from_logits_row::<V>(x, logits, probs),
+                Param::Probs => from_probs_row::<V>(x, logits, probs),
             };
         }
     }
@@ -97,7 +98,7 @@ impl<T: Real> Kernel<T> for ParamRows<'_, T> {
 /// valid row.
 pub struct ParamCheckRows<'a, T> {
     /// What `input` holds.
-    pub kind: ParamInput,
+    pub kind: Param,
     /// The task's input rows.
     pub input: &'a [T],
     /// Probs only: `ln p`, as long as `input`. Empty for logits.
@@ -121,7 +122,7 @@ impl<T: Real> Kernel<T> for ParamCheckRows<'_, T> {
             return;
         }
         match self.kind {
-            ParamInput::Logits => {
+            Param::Logits => {
                 let rows = self
                     .input
                     .chunks_exact(k)
@@ -131,7 +132,7 @@ impl<T: Real> Kernel<T> for ParamCheckRows<'_, T> {
                     (*unmasked, *shift) = check_logits_row::<V>(x);
                 }
             }
-            ParamInput::Probs => {
+            Param::Probs => {
                 let rows = self
                     .input
                     .chunks_exact(k)
@@ -156,7 +157,7 @@ impl<T: Real> ParamCheckRows<'_, T> {
     fn short_rows<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let rows = self.unmasked.len();
-        let probs = self.kind == ParamInput::Probs;
+        let probs = self.kind == Param::Probs;
         let zero = V::splat(T::ZERO);
         let one = V::splat(T::ONE);
         let ninf = V::splat(T::NEG_INFINITY);
@@ -471,7 +472,7 @@ mod tests {
     use crate::simd::Backend;
     use crate::validate;
 
-    fn run<T: Float>(backend: Backend, kind: ParamInput, input: &[T], k: usize) -> [Vec<T>; 2] {
+    fn run<T: Float>(backend: Backend, kind: Param, input: &[T], k: usize) -> [Vec<T>; 2] {
         let mut logits = vec![T::ZERO; input.len()];
         let mut probs = vec![T::ZERO; input.len()];
         let mut unmasked = vec![0; input.len() / k];
@@ -491,10 +492,10 @@ mod tests {
         for (row, &count) in unmasked.iter().enumerate() {
             let x = &input[row * k..(row + 1) * k];
             let valid = match kind {
-                ParamInput::Logits => validate::logits(x, k).is_ok(),
-                ParamInput::Probs => validate::probs(x, k).is_ok(),
+                Param::Logits => validate::logits(x, k).is_ok(),
+                Param::Probs => validate::probs(x, k).is_ok(),
             };
-            let huge = kind == ParamInput::Probs
+            let huge = kind == Param::Probs
                 && x.iter().map(|p| p.to_f64()).sum::<f64>() > T::MAX.to_f64() / 2.0;
             if count == FLAGGED_ROW {
                 assert!(
@@ -515,14 +516,7 @@ mod tests {
         }
         // The construction kernel flags the same rows, gives the same
         // counts, the rows' largest log-weights and (probs) ln p.
-        let mut ln_probs = vec![
-            T::ZERO;
-            if kind == ParamInput::Probs {
-                input.len()
-            } else {
-                0
-            }
-        ];
+        let mut ln_probs = vec![T::ZERO; if kind == Param::Probs { input.len() } else { 0 }];
         let mut shift = vec![T::ZERO; input.len() / k];
         let mut check = vec![0; input.len() / k];
         T::param_check_rows(
@@ -539,8 +533,8 @@ mod tests {
         assert_eq!(check, unmasked, "{backend:?} K={k}: check counts");
         for (row, x) in input.chunks_exact(k).enumerate() {
             let lw: Vec<f64> = match kind {
-                ParamInput::Logits => x.iter().map(|v| v.to_f64()).collect(),
-                ParamInput::Probs => {
+                Param::Logits => x.iter().map(|v| v.to_f64()).collect(),
+                Param::Probs => {
                     let got = &ln_probs[row * k..(row + 1) * k];
                     for (c, (&p, &l)) in x.iter().zip(got).enumerate() {
                         if p.to_f64() > 0.0 && p.is_finite() {
@@ -571,7 +565,7 @@ mod tests {
 
     /// Rows of length `k`: a spread of finite values with every fifth
     /// category masked (`masked`), then the special rows.
-    fn rows<T: Float>(k: usize, kind: ParamInput) -> Vec<T> {
+    fn rows<T: Float>(k: usize, kind: Param) -> Vec<T> {
         let mut out = Vec::new();
         let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ k as u64;
         let mut next = || {
@@ -581,17 +575,17 @@ mod tests {
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let (masked, special): (T, &[f64]) = match kind {
-            ParamInput::Logits => (
+            Param::Logits => (
                 T::NEG_INFINITY,
                 &[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1e30],
             ),
-            ParamInput::Probs => (T::ZERO, &[f64::NAN, f64::INFINITY, -1e-30, 0.0, 1e-45]),
+            Param::Probs => (T::ZERO, &[f64::NAN, f64::INFINITY, -1e-30, 0.0, 1e-45]),
         };
         for c in 0..k {
             let v = next();
             out.push(match kind {
-                ParamInput::Logits => T::from_f64(20.0 * v - 10.0),
-                ParamInput::Probs => T::from_f64(v),
+                Param::Logits => T::from_f64(20.0 * v - 10.0),
+                Param::Probs => T::from_f64(v),
             });
             if c % 5 == 4 {
                 *out.last_mut().unwrap() = masked;
@@ -615,16 +609,16 @@ mod tests {
         for backend in Backend::available() {
             let exec = Exec::serial().with_backend(backend).unwrap();
             for k in [1, 2, 3, 7, 8, 9, 16, 17, 64, 100, 2 * COUNT_BLOCK + 13] {
-                let x = rows::<T>(k, ParamInput::Logits);
-                let [logits, probs] = run(backend, ParamInput::Logits, &x, k);
+                let x = rows::<T>(k, Param::Logits);
+                let [logits, probs] = run(backend, Param::Logits, &x, k);
                 let mut want = vec![T::ZERO; x.len()];
                 log_softmax_rows(&exec, &x, k, &mut want).unwrap();
                 assert_eq!(bits(&logits), bits(&want), "{backend:?} K={k} logits");
                 softmax_rows(&exec, &x, k, &mut want).unwrap();
                 assert_eq!(bits(&probs), bits(&want), "{backend:?} K={k} probs");
 
-                let p = rows::<T>(k, ParamInput::Probs);
-                let [logits, probs] = run(backend, ParamInput::Probs, &p, k);
+                let p = rows::<T>(k, Param::Probs);
+                let [logits, probs] = run(backend, Param::Probs, &p, k);
                 for (row, ((p, l), q)) in p
                     .chunks_exact(k)
                     .zip(logits.chunks_exact(k))
@@ -651,7 +645,7 @@ mod tests {
             // flagged; the validator decides (accepted here).
             let near = [T::MAX / T::from_f64(1.5), T::MAX / T::from_f64(4.0)];
             assert!(validate::probs(&near, 2).is_ok());
-            run(backend, ParamInput::Probs, &near, 2);
+            run(backend, Param::Probs, &near, 2);
         }
     }
 
