@@ -2,7 +2,7 @@
 //! backend, one per task. Each holds the task's rows and output slices and
 //! loops over the rows with the row kernels.
 
-use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a, pass_b};
+use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a, pass_b, scores};
 use super::logsumexp::{log_softmax_row, softmax_row};
 use super::rowops::max_vec;
 use super::sample::{
@@ -393,7 +393,7 @@ impl<T: Real> DensityRows<'_, T> {
             let empty = PassA {
                 s_max: ninf,
                 ly_sum: zero,
-                masked_mass: zero,
+                ninf_terms: zero,
                 bad: zero,
                 total: zero,
             };
@@ -453,7 +453,7 @@ impl<T: Real> DensityRows<'_, T> {
                 reduce_add8(map8(
                     a,
                     #[inline(always)]
-                    |a| a.masked_mass,
+                    |a| a.ninf_terms,
                 )),
                 reduced,
                 V::load(&log_norm),
@@ -501,6 +501,7 @@ impl<T: Real> DensityRows<'_, T> {
             let n = LANES.min(rows - g0);
             let mut values = [V::splat(value_fill); LANES];
             let mut logits = [ninf; LANES];
+            let mut shift = [T::ZERO; LANES];
             let mut temperature = [T::ONE; LANES];
             let mut log_norm = [T::ZERO; LANES];
             let mut unmasked = [T::ZERO; LANES];
@@ -510,8 +511,8 @@ impl<T: Real> DensityRows<'_, T> {
                     value_fill,
                 );
                 logits[r] =
-                    V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY)
-                        .sub(V::splat(self.row_shift[b]));
+                    V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                shift[r] = self.row_shift[b];
                 temperature[r] = self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
                 log_norm[r] = T::from_f64(self.log_norm[b]);
                 unmasked[r] = T::from_f64(self.unmasked[b] as f64);
@@ -519,24 +520,24 @@ impl<T: Real> DensityRows<'_, T> {
             }
             let (v, l) = (V::transpose8(values), V::transpose8(logits));
             let neg_t = V::load(&temperature).neg();
+            let shift = V::load(&shift);
             let mut s = [ninf; LANES];
             let mut ly_terms = [zero; LANES];
-            let mut masked_terms = [zero; LANES];
+            let mut ninf_terms = [zero; LANES];
             let mut bad_terms = [zero; LANES];
             let mut total_terms = [zero; LANES];
             for j in 0..LANES {
                 let masked = l[j].eq(ninf);
                 let ly = if LOG_SPACE { v[j] } else { T::ln_v(v[j]) };
-                s[j] = V::select(masked, ninf, ly.mul_add(neg_t, l[j]));
-                if !LOG_SPACE {
-                    ly_terms[j] = V::select(masked, zero, ly);
-                }
                 let is_zero = if LOG_SPACE {
                     v[j].eq(ninf)
                 } else {
                     v[j].eq(zero)
                 };
-                masked_terms[j] = V::select(masked, V::select(is_zero, zero, one), zero);
+                (s[j], ninf_terms[j]) = scores(l[j], shift, ly, is_zero, neg_t);
+                if !LOG_SPACE {
+                    ly_terms[j] = V::select(masked, zero, ly);
+                }
                 if VALIDATE {
                     let in_range = if LOG_SPACE {
                         v[j].le(zero)
@@ -563,7 +564,7 @@ impl<T: Real> DensityRows<'_, T> {
             let lp = finish8::<V, LOG_SPACE>(
                 s_max,
                 tree_add8(ly_terms),
-                tree_add8(masked_terms),
+                tree_add8(ninf_terms),
                 pass_b,
                 V::load(&log_norm),
                 V::load(&unmasked),

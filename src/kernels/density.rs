@@ -39,6 +39,35 @@ pub const CHUNK: usize = 8 * LANES;
 
 const _: () = assert!(CHUNK.is_multiple_of(LANES));
 
+/// The scores `s = (l - shift) - t ly` of one vector of categories, and a
+/// 1 in each lane that makes the row's log-density `-inf` whatever the
+/// other lanes hold (`masked = l == -inf`, `value_is_zero`: `y = 0` or
+/// `x = -inf`):
+///
+/// - mass on a masked category (`masked` and not `value_is_zero`);
+/// - an unmasked category whose `l - shift` overflowed to `-inf`: the row's
+///   logits span more than the float range. Its exact `s - M` is then below
+///   `-MAX` (unless `t |ly|` is as large), so the log-density, which adds
+///   it, rounds to `-inf`; counting it as masked instead would give a
+///   finite, wrong value, and where `t |ly|` overflows too its score would
+///   be `+inf - inf = NaN`. Results there are `-inf`, with zero gradients,
+///   never NaN (docs/SPEC.md section 5).
+///
+/// Both kinds of lane get `s = -inf`.
+#[inline(always)]
+pub fn scores<V: Vector>(l: V, shift: V, ly: V, value_is_zero: V::Mask, neg_t: V) -> (V, V) {
+    let zero = V::splat(V::Elem::ZERO);
+    let one = V::splat(V::Elem::ONE);
+    let ninf = V::splat(V::Elem::NEG_INFINITY);
+    let shifted = l.sub(shift);
+    // `shift` is finite, so every masked lane is in `dropped`.
+    let dropped = shifted.eq(ninf);
+    let s = V::select(dropped, ninf, ly.mul_add(neg_t, shifted));
+    let harmless = V::mask_and(l.eq(ninf), value_is_zero);
+    let ninf_term = V::select(dropped, V::select(harmless, zero, one), zero);
+    (s, ninf_term)
+}
+
 /// Lanewise results of pass A over one chunk.
 #[derive(Clone, Copy)]
 pub struct PassA<V> {
@@ -46,8 +75,8 @@ pub struct PassA<V> {
     pub s_max: V,
     /// Sum of `ln y` over unmasked categories (simplex values only).
     pub ly_sum: V,
-    /// Count of masked categories whose value is not zero (`-inf`).
-    pub masked_mass: V,
+    /// Count of the lanes that make the row `-inf` (see [`scores`]).
+    pub ninf_terms: V,
     /// Count of elements out of range or NaN (validating only).
     pub bad: V,
     /// Sum of `y`, or of `exp x` (validating only).
@@ -89,7 +118,7 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     let mut acc = PassA {
         s_max: ninf,
         ly_sum: zero,
-        masked_mass: zero,
+        ninf_terms: zero,
         bad: zero,
         total: zero,
     };
@@ -105,16 +134,14 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
         };
         let masked = l.eq(ninf);
         let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
-        let s = V::select(masked, ninf, ly.mul_add(neg_t, l.sub(shift_v)));
+        let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
+        let (s, ninf_term) = scores(l, shift_v, ly, is_zero, neg_t);
         s.store(&mut buf[o..]);
         acc.s_max = s.max(acc.s_max);
         if !LOG_SPACE {
             acc.ly_sum = acc.ly_sum.add(V::select(masked, zero, ly));
         }
-        let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
-        acc.masked_mass =
-            acc.masked_mass
-                .add(V::select(masked, V::select(is_zero, zero, one), zero));
+        acc.ninf_terms = acc.ninf_terms.add(ninf_term);
         if VALIDATE {
             let in_range = if LOG_SPACE {
                 v.le(zero)
@@ -156,14 +183,14 @@ pub fn pass_b<V: Vector>(buf: &[V::Elem], len: usize, m: V::Elem) -> PassB<V> {
 }
 
 /// The log-density of up to eight one-chunk rows at once, one row per lane:
-/// `s_max`, `ly_sum`, `masked_mass` are the rows' reduced pass-A results,
+/// `s_max`, `ly_sum`, `ninf_terms` are the rows' reduced pass-A results,
 /// `pass_b` their reduced pass-B results (with `exp_sum = 0` where pass B
 /// was skipped), `log_norm` and `unmasked` the rows' constants.
 #[inline(always)]
 pub fn finish8<V: Vector, const LOG_SPACE: bool>(
     s_max: V,
     ly_sum: V,
-    masked_mass: V,
+    ninf_terms: V,
     pass_b: PassB<V>,
     log_norm: V,
     unmasked: V,
@@ -178,10 +205,11 @@ pub fn finish8<V: Vector, const LOG_SPACE: bool>(
     }
     let lp = unmasked.neg().mul_add(ln_e, lp);
     // Outside the support: a zero on an unmasked category (s_max = +inf),
-    // mass on a masked one, or nothing unmasked (s_max = -inf).
+    // mass on a masked one, or nothing unmasked (s_max = -inf); or scores
+    // beyond the float range (see `scores`).
     let outside = V::mask_or(
         V::mask_or(s_max.eq(inf), s_max.eq(ninf)),
-        zero.lt(masked_mass),
+        zero.lt(ninf_terms),
     );
     V::select(outside, ninf, lp)
 }
@@ -241,7 +269,7 @@ pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bo
     };
     let mut outside = false;
     let mut ly_total = 0.0f64;
-    let (mut bad, mut total, mut masked_mass) = (V::Elem::ZERO, V::Elem::ZERO, V::Elem::ZERO);
+    let (mut bad, mut total, mut ninf_terms) = (V::Elem::ZERO, V::Elem::ZERO, V::Elem::ZERO);
     let mut start = 0;
     while start < k {
         let end = (start + CHUNK).min(k);
@@ -253,7 +281,7 @@ pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bo
             buf,
         );
         ly_total += a.ly_sum.reduce_add().to_f64();
-        masked_mass = masked_mass + a.masked_mass.reduce_add();
+        ninf_terms = ninf_terms + a.ninf_terms.reduce_add();
         bad = bad + a.bad.reduce_add();
         total = total + a.total.reduce_add();
         let m = reduce_max(a.s_max);
@@ -270,7 +298,7 @@ pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bo
         }
         start = end;
     }
-    if outside || masked_mass > V::Elem::ZERO || merged.count == 0.0 {
+    if outside || ninf_terms > V::Elem::ZERO || merged.count == 0.0 {
         return (V::Elem::NEG_INFINITY, bad, total);
     }
     let mut lp = log_norm + merged.shifted_sum - unmasked as f64 * merged.exp_sum.ln();

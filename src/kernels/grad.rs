@@ -42,6 +42,7 @@
 //! reduce eight rows at once with `reduce_add8` (bit for bit the same as
 //! reducing each row).
 
+use super::density::scores;
 use super::rowops::{add, blocked};
 use crate::simd::{LANES, Real, Vector};
 
@@ -315,8 +316,9 @@ pub struct LogProbPassA<V> {
     pub s_max: V,
     /// Sum of `ly` (`ln y`, or `x`) over unmasked categories.
     pub ly_sum: V,
-    /// Count of masked categories whose value is not zero (`-inf`).
-    pub masked_mass: V,
+    /// Count of the lanes that make the row `-inf` (see
+    /// [`scores`](super::density::scores)).
+    pub ninf_terms: V,
 }
 
 /// Pass A of the log-density backward pass over one row: `s = l - t ly`
@@ -334,13 +336,12 @@ pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
     let zero_s = V::Elem::ZERO;
     let ninf_s = V::Elem::NEG_INFINITY;
     let zero = V::splat(zero_s);
-    let one = V::splat(V::Elem::ONE);
     let ninf = V::splat(ninf_s);
     let neg_t = V::splat(-t);
     let shift = V::splat(shift);
     let value_fill = if LOG_SPACE { ninf_s } else { zero_s };
     let mut s_max = ninf;
-    let [ly_sum, masked_mass] = sum_vectors::<V, 2>(
+    let [ly_sum, ninf_terms] = sum_vectors::<V, 2>(
         k,
         #[inline(always)]
         |o, n| {
@@ -348,21 +349,20 @@ pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
             let v = load_n::<V>(value, o, n, value_fill);
             let masked = l.eq(ninf);
             let ly = if LOG_SPACE { v } else { V::Elem::ln_v(v) };
-            let s = V::select(masked, ninf, ly.mul_add(neg_t, l.sub(shift)));
+            let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
+            let (s, ninf_term) = scores(l, shift, ly, is_zero, neg_t);
             store_n(s, s_buf, o, n);
             s_max = s.max(s_max);
-            let is_zero = if LOG_SPACE { v.eq(ninf) } else { v.eq(zero) };
-            let mass = V::select(masked, V::select(is_zero, zero, one), zero);
             if !LOG_SPACE {
                 store_n(ly, ly_buf, o, n);
             }
-            [V::select(masked, zero, ly), mass]
+            [V::select(masked, zero, ly), ninf_term]
         },
     );
     LogProbPassA {
         s_max,
         ly_sum,
-        masked_mass,
+        ninf_terms,
     }
 }
 

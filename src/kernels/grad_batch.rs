@@ -462,7 +462,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
                 break;
             }
             // Pass A: s, ly, and the checks of the support.
-            let (mut s_max, mut ly_sum, mut masked_mass) =
+            let (mut s_max, mut ly_sum, mut ninf_terms) =
                 ([ninf; LANES], [zero; LANES], [zero; LANES]);
             for r in 0..n {
                 let (b, i) = (g.b[r], g.i[r]);
@@ -479,13 +479,13 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
                     &mut s_buf[r * k..(r + 1) * k],
                     ly,
                 );
-                (s_max[r], ly_sum[r], masked_mass[r]) = (a.s_max, a.ly_sum, a.masked_mass);
+                (s_max[r], ly_sum[r], ninf_terms[r]) = (a.s_max, a.ly_sum, a.ninf_terms);
             }
             let s_max = reduce_max8(s_max);
-            let masked_mass = reduce_add8(masked_mass);
+            let ninf_terms = reduce_add8(ninf_terms);
             let outside_v = V::mask_or(
                 V::mask_or(s_max.eq(inf), s_max.eq(ninf)),
-                zero.lt(masked_mass),
+                zero.lt(ninf_terms),
             );
             let outside = V::select(outside_v, V::splat(T::ONE), zero).to_array();
             let m = s_max.to_array();

@@ -393,3 +393,90 @@ fn one_unmasked_category_is_exact() {
     check::<f32>();
     check::<f64>();
 }
+
+/// Logits whose span exceeds the float range (`-MAX` and `MAX` in one row)
+/// are valid, but `l - max l` overflows to `-inf` on an unmasked category.
+/// The density adds that category's `s - M`, below `-MAX`, so the row's
+/// log-density is `-inf` (with zero gradients), never NaN: before the fix
+/// a large temperature made its score `+inf - inf = NaN` (found by the
+/// rust_api fuzz target), and at `t = 1` the category counted as masked
+/// and the row got a finite, wrong value. A normal row beside it, in the
+/// same group of eight, keeps its exact value. Short rows (`K <= 8`),
+/// one-chunk rows and long rows (`K > 1024`) each have their own pass.
+#[test]
+fn logits_beyond_the_float_range_give_ninf_not_nan() {
+    fn check<T: Fl>() {
+        let max = if std::mem::size_of::<T>() == 8 {
+            f64::MAX
+        } else {
+            f32::MAX as f64
+        };
+        for k in [3usize, 20, 1100] {
+            // Row 0 spans [-MAX, MAX]; row 1 is ordinary.
+            let mut l = vec![0.0; 2 * k];
+            l[0] = -max;
+            l[1] = max;
+            for (j, v) in l[k..].iter_mut().enumerate() {
+                *v = (j % 5) as f64 - 2.0;
+            }
+            // Category 0 small, so that t |ln y_0| overflows at t = MAX/4.
+            let mut y = vec![(1.0 - 1e-6) / (k - 1) as f64; 2 * k];
+            y[0] = 1e-6;
+            y[k] = 1e-6;
+            let (lt, yt) = (cast::<T>(&l), cast::<T>(&y));
+            let xt: Vec<T> = yt.iter().map(|v| T::of(v.f().ln())).collect();
+            for t in [1.0, max / 4.0] {
+                let temperature = [T::of(t)];
+                for (backend, exec) in crate::common::backends("beyond_float_range") {
+                    let d = RelaxedOneHotCategorical::from_logits(&temperature, &lt, k)
+                        .unwrap()
+                        .with_exec(exec);
+                    let ordinary = RelaxedOneHotCategorical::from_logits(&temperature, &lt[k..], k)
+                        .unwrap()
+                        .with_exec(d.exec().clone());
+                    let lp = d.log_prob(&yt).unwrap();
+                    let lpx = d.log_prob_x(&xt).unwrap();
+                    let at = format!("{backend:?} K = {k} t = {t:e}");
+                    assert_eq!(lp[0].f(), f64::NEG_INFINITY, "log_prob, {at}");
+                    assert_eq!(lpx[0].f(), f64::NEG_INFINITY, "log_prob_x, {at}");
+                    let want = ordinary.log_prob(&yt[k..]).unwrap()[0];
+                    let want_x = ordinary.log_prob_x(&xt[k..]).unwrap()[0];
+                    if t == 1.0 {
+                        assert!(want.f().is_finite() && want_x.f().is_finite(), "{at}");
+                    }
+                    assert_eq!(lp[1].bits(), want.bits(), "ordinary row, {at}");
+                    assert_eq!(lpx[1].bits(), want_x.bits(), "ordinary row x, {at}");
+                    for log_space in [false, true] {
+                        let v = if log_space { &xt } else { &yt };
+                        let mut gl = vec![T::of(7.0); 2 * k];
+                        let mut gt = vec![T::of(7.0); 1];
+                        let mut gv = vec![T::of(7.0); 2 * k];
+                        let mut out = vec![T::of(7.0); 2];
+                        let grads = relaxcat::LogProbGrads {
+                            params: relaxcat::ParamGrads {
+                                logits: Some(&mut gl),
+                                probs: None,
+                                temperature: Some(&mut gt),
+                            },
+                            value: Some(&mut gv),
+                            log_prob: Some(&mut out),
+                        };
+                        let one = [T::of(1.0), T::of(0.0)];
+                        if log_space {
+                            d.log_prob_x_backward(v, &one, grads).unwrap();
+                        } else {
+                            d.log_prob_backward(v, &one, grads).unwrap();
+                        }
+                        let at = format!("{at}, backward, log space {log_space}");
+                        assert_eq!(out[0].f(), f64::NEG_INFINITY, "{at}");
+                        assert!(gl[..k].iter().all(|g| g.f() == 0.0), "{at}: {:?}", &gl[..k]);
+                        assert!(gv[..k].iter().all(|g| g.f() == 0.0), "{at}");
+                        assert!(gt[0].f() == 0.0, "{at}: {:?}", gt[0].f());
+                    }
+                }
+            }
+        }
+    }
+    check::<f32>();
+    check::<f64>();
+}
