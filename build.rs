@@ -12,11 +12,27 @@
 //! version script would export. What is left is this crate's
 //! `#[no_mangle]` functions: the `relaxcat_*` functions of the header
 //! (tests/all/symbols.rs checks the two sets are equal).
+//!
+//! At `opt-level = 0` (a debug build, relaxcat's own or a downstream
+//! crate's) the script sets `cfg(relaxcat_unoptimized)`, under which the
+//! kernels and `exp`/`ln` are no longer `#[inline(always)]`. Forced
+//! inlining is what lets an optimised kernel inherit the AVX2 target
+//! features of its entry, but an unoptimised build gives every inlined
+//! call its own stack slots: one kernel's variants inlined into one frame
+//! took up to 3 MB, and the first call overflowed a 2 MiB thread (every
+//! test thread, and rayon's workers). Without forced inlining each
+//! function keeps a frame of its own, as ordinary unoptimised code does;
+//! the results are the same bits, and the speed of an unoptimised build
+//! is not a goal.
 
 use std::env;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo::rustc-check-cfg=cfg(relaxcat_unoptimized)");
+    if env::var("OPT_LEVEL").as_deref() == Ok("0") {
+        println!("cargo:rustc-cfg=relaxcat_unoptimized");
+    }
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let elf = matches!(
         os.as_str(),

@@ -38,7 +38,7 @@ pub struct RowMap<'a, T> {
 
 impl<T: Real> Kernel<T> for RowMap<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         for (row, out) in self
             .input
@@ -65,7 +65,7 @@ pub struct LogSumExpRows<'a, T> {
 
 impl<T: Real> Kernel<T> for LogSumExpRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         // Eight rows at a time for short rows: their maxima, sums and
         // logarithms are computed one row per lane.
@@ -133,7 +133,7 @@ pub struct GumbelRows<'a, T> {
 
 impl<T: Real> Kernel<T> for GumbelRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let mut rng =
             RowRng::<V::Rng>::new(self.seed, self.first_stream_row, self.k, T::STEPS_PER_DRAW);
@@ -172,7 +172,7 @@ pub struct SampleRows<'a, T> {
 
 impl<T: Real> Kernel<T> for SampleRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
@@ -326,7 +326,7 @@ pub struct DensityRows<'a, T> {
 
 impl<T: Real> Kernel<T> for DensityRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         match (self.log_space, self.validate) {
             (false, false) => self.rows::<V, false, false>(),
@@ -338,7 +338,7 @@ impl<T: Real> Kernel<T> for DensityRows<'_, T> {
 }
 
 impl<T: Real> DensityRows<'_, T> {
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool, const VALIDATE: bool>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
@@ -486,7 +486,7 @@ impl<T: Real> DensityRows<'_, T> {
     /// are transposed so that each vector holds one category of eight rows,
     /// and every per-row sum is a lanewise tree (the bits of `pass_a`,
     /// `pass_b` and the `reduce_*8` of the general path).
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn short_rows<V: Vector<Elem = T>, const LOG_SPACE: bool, const VALIDATE: bool>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;

@@ -56,7 +56,7 @@ const MARGIN_EPS: f64 = 2048.0;
 /// `E = -ln(1 - v)` for `v` in `(0, 1)`, by Goldberg's `log1p`:
 /// `w = 1 - v`, `E = v ln(w) / (w - 1)` (`w - 1` is exact), and `E = v`
 /// where `w` rounds to 1. Relative error a few `eps` for every `v`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn exponential<V: Vector>(v: V) -> V {
     let one = V::splat(V::Elem::ONE);
     let w = one.sub(v);
@@ -66,14 +66,14 @@ pub fn exponential<V: Vector>(v: V) -> V {
 
 /// Whether `T`'s race uniforms are refined below the stream's `2^-24`
 /// (f32; f64 uniforms have `2^-52` resolution as drawn).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn refines<T: Real>() -> bool {
     T::EPSILON.to_f64() > 1e-10
 }
 
 /// The race's uniform `V` of element `element` of a row (refinement base
 /// `base`) whose [`Vector::uniform_floor`] lane is `floor`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn race_uniform<T: Real>(floor: T, base: u64, element: usize) -> T {
     if !refines::<T>() {
         return floor;
@@ -85,7 +85,7 @@ pub fn race_uniform<T: Real>(floor: T, base: u64, element: usize) -> T {
 }
 
 /// `L = ln E` of the eight race uniforms of the vector at element `o`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn ln_exponentials<V: Vector>(floor: V, base: u64, o: usize) -> [V::Elem; LANES] {
     let f = floor.to_array();
     let mut v = f;
@@ -122,7 +122,7 @@ pub struct Drawn {
 /// logit, which the exact path then flags. (`split_exponent` of an f32
 /// floor of 0 reads the exponent field, `-127` on every backend: still a
 /// lower bound, as `V >= 2^-77`.)
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn all_lose<V: Vector>(l: V, floor: V, best_l: V, reach: V, inv_t: V, ln2: V) -> bool {
     let d = l.sub(best_l).mul(inv_t);
     let (e, _) = V::split_exponent(floor);
@@ -144,7 +144,7 @@ fn all_lose<V: Vector>(l: V, floor: V, best_l: V, reach: V, inv_t: V, ln2: V) ->
 /// `mu > ~300 eps`: such a category cannot beat `j`, and skipping it
 /// changes nothing. A masked category has `d = -inf` (or NaN against the
 /// initial best), never a winner.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn race_row<V: Vector>(
     logits: &[V::Elem],
     inv_t: V::Elem,
@@ -217,7 +217,7 @@ pub fn race_row<V: Vector>(
 /// and `L`, compared in order. The oracle the filtered race must match bit
 /// for bit (unit tests).
 #[cfg(test)]
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn naive_race_row<V: Vector>(
     logits: &[V::Elem],
     inv_t: V::Elem,
@@ -245,7 +245,7 @@ pub fn naive_race_row<V: Vector>(
 }
 
 /// `T = 0`: the first index of the largest logit, and the row check.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn greedy_row<V: Vector>(logits: &[V::Elem]) -> Drawn {
     let zero = V::splat(V::Elem::ZERO);
     let inf = V::splat(V::Elem::INFINITY);
@@ -273,7 +273,7 @@ pub fn greedy_row<V: Vector>(logits: &[V::Elem]) -> Drawn {
 /// integer (the logit's bits, ordered as unsigned, above the complemented
 /// index), so the selection compares integers. `-0` ranks as `+0` (they
 /// tie, as logits); NaN never enters the buffer.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn rank_key<T: Real>(x: T, index: usize) -> u128 {
     let b = (x.to_f64() + 0.0).to_bits();
     let ordered = if b >> 63 == 1 { !b } else { b | 1 << 63 };
@@ -281,7 +281,7 @@ fn rank_key<T: Real>(x: T, index: usize) -> u128 {
 }
 
 /// The logit and index of a [`rank_key`].
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn unrank<T: Real>(key: u128) -> (T, usize) {
     let ordered = (key >> 64) as u64;
     let b = if ordered >> 63 == 1 {
@@ -308,7 +308,7 @@ pub struct TopKScratch<T> {
 
 /// A value strictly below `x` and close to it (`-inf` stays `-inf`; `+inf`
 /// gives the largest finite value).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn below<T: Real>(x: T) -> T {
     if x == T::NEG_INFINITY {
         return x;
@@ -339,7 +339,7 @@ fn below<T: Real>(x: T) -> T {
 /// A logit equal to `theta` after a cut comes after the kept one of that
 /// value (it has a larger index), so it never ranks in the top `k_top`. No
 /// sort of the row; the second pass reads about `k_top` blocks.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn top_k_row<V: Vector>(
     logits: &[V::Elem],
     k_top: usize,
@@ -456,7 +456,7 @@ pub fn top_k_row<V: Vector>(
 /// `(m, ln sum_c exp((x_c - m) inv_t))` of the values `x` (`-inf` ignored),
 /// `m = max x`: the shift and log-normaliser of `log_prob`. NaN for a
 /// row without a finite maximum.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn log_normalizer<V: Vector>(x: &[V::Elem], inv_t: V::Elem) -> (V::Elem, V::Elem) {
     let m = super::rowops::max::<V>(x);
     if !m.is_finite() {
@@ -474,7 +474,7 @@ pub fn log_normalizer<V: Vector>(x: &[V::Elem], inv_t: V::Elem) -> (V::Elem, V::
 
 /// The temperature (or `1/T`) of parameter row `b`: one shared value, or
 /// one per row.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn per_row<T: Copy>(values: &[T], b: usize) -> T {
     values[if values.len() == 1 { 0 } else { b }]
 }
@@ -513,7 +513,7 @@ pub struct CategoricalPrep<'a, T> {
 
 impl<T: Real> Kernel<T> for CategoricalPrep<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let restrict = self.k_top < k;
@@ -591,7 +591,7 @@ pub struct CategoricalRows<'a, T> {
 
 impl<T: Real> Kernel<T> for CategoricalRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
@@ -677,7 +677,7 @@ mod tests {
 
     impl<T: Real> Kernel<T> for Races<'_, T> {
         type Output = (Vec<usize>, Vec<usize>, Vec<bool>);
-        #[inline(always)]
+        #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
         fn run<V: Vector<Elem = T>>(self) -> Self::Output {
             let k = self.logits.len();
             let mut a = RowRng::<V::Rng>::new(7, 3, k, T::STEPS_PER_DRAW);
@@ -760,7 +760,7 @@ mod tests {
         struct Run<'a>(&'a [f32], &'a mut [f32]);
         impl Kernel<f32> for Run<'_> {
             type Output = ();
-            #[inline(always)]
+            #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
             fn run<V: Vector<Elem = f32>>(self) {
                 for (x, o) in self.0.chunks(LANES).zip(self.1.chunks_mut(LANES)) {
                     exponential(V::load(x)).store(o);
@@ -797,7 +797,7 @@ mod tests {
 
     impl<T: Real> Kernel<T> for TopK<'_, T> {
         type Output = Option<Vec<usize>>;
-        #[inline(always)]
+        #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
         fn run<V: Vector<Elem = T>>(self) -> Self::Output {
             let mut scratch = TopKScratch::default();
             let mut index = vec![0; self.k_top];
@@ -872,7 +872,7 @@ mod tests {
         struct Max<'a>(&'a [f32]);
         impl Kernel<f32> for Max<'_> {
             type Output = f32;
-            #[inline(always)]
+            #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
             fn run<V: Vector<Elem = f32>>(self) -> f32 {
                 let mut m = V::splat(0.0);
                 for x in self.0.chunks_exact(LANES) {

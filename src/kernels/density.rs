@@ -54,7 +54,7 @@ const _: () = assert!(CHUNK.is_multiple_of(LANES));
 ///   never NaN (docs/SPEC.md section 5).
 ///
 /// Both kinds of lane get `s = -inf`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn scores<V: Vector>(l: V, shift: V, ly: V, value_is_zero: V::Mask, neg_t: V) -> (V, V) {
     let zero = V::splat(V::Elem::ZERO);
     let one = V::splat(V::Elem::ONE);
@@ -96,7 +96,7 @@ pub struct PassB<V> {
 
 /// Pass A over a chunk: `s` into `buf` (whole vectors, so `buf` holds the
 /// chunk rounded up to 8; padding lanes get `-inf`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     logits: &[V::Elem],
     shift: V::Elem,
@@ -158,7 +158,7 @@ pub fn pass_a<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
 
 /// Pass B over a chunk's `buf` (`len` elements, rounded up to 8) against
 /// its max `m` (finite).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn pass_b<V: Vector>(buf: &[V::Elem], len: usize, m: V::Elem) -> PassB<V> {
     let zero = V::splat(V::Elem::ZERO);
     let one = V::splat(V::Elem::ONE);
@@ -186,7 +186,7 @@ pub fn pass_b<V: Vector>(buf: &[V::Elem], len: usize, m: V::Elem) -> PassB<V> {
 /// `s_max`, `ly_sum`, `ninf_terms` are the rows' reduced pass-A results,
 /// `pass_b` their reduced pass-B results (with `exp_sum = 0` where pass B
 /// was skipped), `log_norm` and `unmasked` the rows' constants.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn finish8<V: Vector, const LOG_SPACE: bool>(
     s_max: V,
     ly_sum: V,
@@ -250,7 +250,7 @@ impl Merged {
 
 /// The log-density of one row longer than [`CHUNK`], and its check values
 /// `(bad count, total)` (zeros unless validating). `buf` holds `CHUNK`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn log_density_long_row<V: Vector, const LOG_SPACE: bool, const VALIDATE: bool>(
     logits: &[V::Elem],
     shift: V::Elem,

@@ -85,7 +85,7 @@ impl<'a, T> SampleForm<'a, T> {
 }
 
 /// Lanes `src[o..o+n]` (`n <= 8`), `fill` above.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn load_n<V: Vector>(src: &[V::Elem], o: usize, n: usize, fill: V::Elem) -> V {
     if n == LANES {
         V::load(&src[o..])
@@ -95,7 +95,7 @@ pub fn load_n<V: Vector>(src: &[V::Elem], o: usize, n: usize, fill: V::Elem) -> 
 }
 
 /// Writes lanes `0..n` to `dst[o..o+n]`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn store_n<V: Vector>(v: V, dst: &mut [V::Elem], o: usize, n: usize) {
     if n == LANES {
         v.store(&mut dst[o..])
@@ -110,7 +110,7 @@ pub fn store_n<V: Vector>(v: V, dst: &mut [V::Elem], o: usize, n: usize) {
 /// the rest in turn, then `(a0 + a1) + (a2 + a3)`; the block sums up `rowops::blocked`'s tree.
 /// `f` must return 0 in lanes `>= n`. Several sums are carried at once
 /// (`N`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn sum_vectors<V: Vector, const N: usize>(
     k: usize,
     mut f: impl FnMut(usize, usize) -> [V; N],
@@ -129,7 +129,7 @@ pub fn sum_vectors<V: Vector, const N: usize>(
 }
 
 /// [`sum_vectors`] of one block of `k` elements.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn flat_sum_vectors<V: Vector, const N: usize>(
     k: usize,
     mut f: impl FnMut(usize, usize) -> [V; N],
@@ -166,7 +166,7 @@ fn flat_sum_vectors<V: Vector, const N: usize>(
 
 /// Pass 2 of the fused sampler: `soft = exp(z - m)` from `z` (unchanged);
 /// returns the lanewise sum (the order of `sample::exp_shift_row`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn exp_shift_into<V: Vector>(z: &[V::Elem], soft: &mut [V::Elem], m: V::Elem) -> V {
     let k = z.len();
     let m = V::splat(m);
@@ -188,7 +188,7 @@ pub fn exp_shift_into<V: Vector>(z: &[V::Elem], soft: &mut [V::Elem], m: V::Elem
 /// `grad * y`, w.r.t. `x` (`LOG_COT = true`) that of `grad` over unmasked
 /// categories. When only one form is given (`y` for `SOFT`, `x` for
 /// `LOG`), the other is written to `derived`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const SOFT: bool, const LOG: bool>(
     soft: &[V::Elem],
     log: &[V::Elem],
@@ -235,7 +235,7 @@ pub fn rsample_backward_pass1<V: Vector, const LOG_COT: bool, const SOFT: bool, 
 /// sum of `y (grad - d)`, `d` pass 1's reduced sum. It is the rounding
 /// error of `zbar` along `y` (exactly 0 would mean `sum zbar = 0`); pass 2
 /// subtracts it inside the bracket.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn rsample_backward_refine<V: Vector>(
     soft: &[V::Elem],
     grad: &[V::Elem],
@@ -259,7 +259,7 @@ pub fn rsample_backward_refine<V: Vector>(
 /// cotangent; `lbar = zbar / t` into `grad_logits` (added to it if
 /// `accumulate`; skipped if it is empty); returns the lanewise
 /// `sum zbar x` (masked terms 0).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn rsample_backward_pass2<V: Vector, const LOG_COT: bool>(
     soft: &[V::Elem],
@@ -323,7 +323,7 @@ pub struct LogProbPassA<V> {
 
 /// Pass A of the log-density backward pass over one row: `s = l - t ly`
 /// into `s_buf` and (simplex values) `ly` into `ly_buf`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
     logits: &[V::Elem],
     shift: V::Elem,
@@ -368,7 +368,7 @@ pub fn log_prob_pass_a<V: Vector, const LOG_SPACE: bool>(
 
 /// Pass B over `s_buf` (row of `k`, max `m` finite): `e = exp(s - m)` in
 /// place; returns the lanewise `[sum e, sum_unmasked (s - m)]`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn log_prob_pass_b<V: Vector>(s_buf: &mut [V::Elem], k: usize, m: V::Elem) -> [V; 2] {
     let ninf_s = V::Elem::NEG_INFINITY;
     let zero = V::splat(V::Elem::ZERO);
@@ -408,7 +408,7 @@ pub struct LogProbRowScalars<T> {
 /// `grad_logits` (added if `accumulate`; skipped if empty), the value
 /// gradient into `grad_value` (skipped if empty); returns the lanewise sum
 /// of `q (ly - center)` over unmasked categories, `q = K' e / E - 1`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 #[allow(clippy::too_many_arguments)]
 pub fn log_prob_pass_c<V: Vector, const LOG_SPACE: bool>(
     logits: &[V::Elem],
@@ -475,7 +475,7 @@ pub fn log_prob_pass_c<V: Vector, const LOG_SPACE: bool>(
 
 /// The probs gradient of one row from its logits gradient `g`:
 /// `out_k = g_k / p_k - G / P` (`G = sum g`, `P = sum p`), 0 where `p_k = 0`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn probs_chain_row<V: Vector>(probs: &[V::Elem], grad_logits: &[V::Elem], out: &mut [V::Elem]) {
     let k = probs.len();
     let zero_s = V::Elem::ZERO;
@@ -505,7 +505,7 @@ pub fn probs_chain_row<V: Vector>(probs: &[V::Elem], grad_logits: &[V::Elem], ou
 /// kernel (one accumulator per chunk of 1024, chunk totals added in turn):
 /// `(bad, total)`, `bad` the count of elements out of range or NaN
 /// (`[0, 1]`, or `<= 0` in log space), `total` the sum of `y` (or `exp x`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn value_check_row<V: Vector, const LOG_SPACE: bool>(
     value: &[V::Elem],
     chunk: usize,

@@ -29,14 +29,14 @@ use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
 use std::ops::Range;
 
 /// The parameter-row value of `values` (one value, or one per row).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn per_row<T: Copy>(values: &[T], b: usize) -> T {
     values[if values.len() == 1 { 0 } else { b }]
 }
 
 /// The row `i` of `all` (rows of `k`), or `all` itself when it is empty
 /// (a form that was not given).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn row_of<T>(all: &[T], i: usize, k: usize) -> &[T] {
     if all.is_empty() {
         all
@@ -79,7 +79,7 @@ impl Visits {
     }
 
     /// The next up-to-`group` visits.
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn next_group(&mut self, group: usize) -> Group {
         let mut g = Group {
             b: [0; LANES],
@@ -132,7 +132,7 @@ pub struct RsampleWithLogRows<'a, T> {
 
 impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
@@ -239,7 +239,7 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
 
 impl<T: Real> Kernel<T> for RsampleBackwardTile<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         match (self.log_cotangent, self.sample) {
             (false, SampleForm::Soft(_)) => self.rows::<V, false, true, false>(),
@@ -253,7 +253,7 @@ impl<T: Real> Kernel<T> for RsampleBackwardTile<'_, T> {
 }
 
 impl<T: Real> RsampleBackwardTile<'_, T> {
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn rows<V: Vector<Elem = T>, const LOG_COT: bool, const SOFT: bool, const LOG: bool>(self) {
         let RsampleBackwardTile {
@@ -345,7 +345,7 @@ impl<T: Real> RsampleBackwardTile<'_, T> {
 
 /// Row `i` of `y` and of `x` for a backward pass given `y` (`SOFT`) and/or
 /// `x` (`LOG`): the missing one is row `r` of `derived` (rows of `k`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn forms<'s, T, const SOFT: bool, const LOG: bool>(
     soft: &'s [T],
     log: &'s [T],
@@ -412,7 +412,7 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
 
 impl<T: Real> Kernel<T> for LogProbBackwardTile<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         if self.log_space {
             self.rows::<V, true>()
@@ -423,7 +423,7 @@ impl<T: Real> Kernel<T> for LogProbBackwardTile<'_, T> {
 }
 
 impl<T: Real> LogProbBackwardTile<'_, T> {
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool>(self) {
         let LogProbBackwardTile {
@@ -593,7 +593,7 @@ pub struct ProbsChainRows<'a, T> {
 
 impl<T: Real> Kernel<T> for ProbsChainRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         for ((p, g), out) in self
@@ -624,7 +624,7 @@ pub struct ValueCheckRows<'a, T> {
 
 impl<T: Real> Kernel<T> for ValueCheckRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         for (row, total) in self.value.chunks_exact(self.k).zip(self.totals.iter_mut()) {
             let (bad, sum) = if self.log_space {

@@ -47,7 +47,7 @@ pub struct HardIndexRows<'a, T> {
 
 impl<T: Real> Kernel<T> for HardIndexRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let batch_rows = self.logits.len() / k;
@@ -118,7 +118,7 @@ impl<T: Real> Kernel<T> for HardIndexRows<'_, T> {
 /// The first candidate (in index order) with `exp(z - m) == 1`, computed
 /// with the vector `exp` the hard kernel uses; 0 if none (a row without an
 /// unmasked category, which validation rejects).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn first_at_one<V: Vector>(candidates: &[(usize, V::Elem)], m: V::Elem) -> usize {
     let mv = V::splat(m);
     for chunk in candidates.chunks(LANES) {
@@ -149,7 +149,7 @@ mod tests {
         struct Max<'a>(&'a [f64]);
         impl Kernel<f64> for Max<'_> {
             type Output = f64;
-            #[inline(always)]
+            #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
             fn run<V: Vector<Elem = f64>>(self) -> f64 {
                 let mut m = V::splat(0.0);
                 for x in self.0.chunks_exact(LANES) {

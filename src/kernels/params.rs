@@ -63,7 +63,7 @@ pub struct ParamRows<'a, T> {
 
 impl<T: Real> Kernel<T> for ParamRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let rows = self
@@ -114,7 +114,7 @@ pub struct ParamCheckRows<'a, T> {
 
 impl<T: Real> Kernel<T> for ParamCheckRows<'_, T> {
     type Output = ();
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
         let k = self.k;
         if k <= LANES {
@@ -153,7 +153,7 @@ impl<T: Real> ParamCheckRows<'_, T> {
     /// transposed, so that each row's count, check and maximum is one lane
     /// of lanewise operations instead of horizontal reductions per row. The
     /// same counts, flags and shifts as the row-by-row path.
-    #[inline(always)]
+    #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn short_rows<V: Vector<Elem = T>>(self) {
         let k = self.k;
         let rows = self.unmasked.len();
@@ -223,7 +223,7 @@ impl<T: Real> ParamCheckRows<'_, T> {
 /// Calls `f(v, full)` for each vector of `x` in count blocks (missing lanes
 /// of the last vector read `fill`), adding the lane counts `f` returns
 /// exactly; returns the total.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn count_blocks<V: Vector>(
     x: &[V::Elem],
     fill: V::Elem,
@@ -250,14 +250,14 @@ fn count_blocks<V: Vector>(
 }
 
 /// The shift of a row whose largest log-weight is `m`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn shift_of<T: Real>(m: T) -> T {
     if m.is_finite() { m } else { T::ZERO }
 }
 
 /// One logits row as given: its unmasked count or [`FLAGGED_ROW`], and its
 /// shift.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn check_logits_row<V: Vector>(x: &[V::Elem]) -> (usize, V::Elem) {
     let zero = V::splat(V::Elem::ZERO);
     let one = V::splat(V::Elem::ONE);
@@ -286,7 +286,7 @@ fn check_logits_row<V: Vector>(x: &[V::Elem]) -> (usize, V::Elem) {
 
 /// One probs row as given: `ln p` into `ln_p`; its unmasked count or
 /// [`FLAGGED_ROW`], and its shift.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn check_probs_row<V: Vector>(p: &[V::Elem], ln_p: &mut [V::Elem]) -> (usize, V::Elem) {
     let n = p.len();
     let zero = V::splat(V::Elem::ZERO);
@@ -327,7 +327,7 @@ fn check_probs_row<V: Vector>(p: &[V::Elem], ln_p: &mut [V::Elem]) -> (usize, V:
 }
 
 /// One logits row; returns its unmasked count or [`FLAGGED_ROW`].
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn from_logits_row<V: Vector>(
     x: &[V::Elem],
     logits: &mut [V::Elem],
@@ -365,7 +365,7 @@ fn from_logits_row<V: Vector>(
 }
 
 /// One probs row; returns its unmasked count or [`FLAGGED_ROW`].
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn from_probs_row<V: Vector>(
     p: &[V::Elem],
     logits: &mut [V::Elem],
@@ -402,7 +402,7 @@ fn from_probs_row<V: Vector>(
 /// The output pass: `(logits, probs) = f(x, probs)` per vector (`probs`
 /// read only when `READ_PROBS`), storing both; returns the count of
 /// `logits > -inf` and the smallest `x` (NaN lanes may or may not count).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn finish_pass<V: Vector, const READ_PROBS: bool>(
     x: &[V::Elem],
     logits: &mut [V::Elem],

@@ -35,7 +35,7 @@ const _: () = assert!(SUM_BLOCK.is_multiple_of(4 * LANES));
 /// a supergroup, and the supergroups add in turn. A row of one block is that
 /// block's sum, bit for bit. `block` is called at one place, so each
 /// kernel inlines its flat loop once.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn blocked<V: Vector, const N: usize>(
     k: usize,
     mut block: impl FnMut(Range<usize>) -> [V; N],
@@ -73,7 +73,7 @@ pub fn blocked<V: Vector, const N: usize>(
 }
 
 /// `acc += v`, lanewise, for each of `N` sums carried at once.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn add<V: Vector, const N: usize>(acc: &mut [V; N], v: [V; N]) {
     for (a, v) in acc.iter_mut().zip(v) {
         *a = a.add(v);
@@ -82,7 +82,7 @@ pub fn add<V: Vector, const N: usize>(acc: &mut [V; N], v: [V; N]) {
 
 /// `sum_k f(row[k])`, with missing lanes of the last vector set to `fill`
 /// (choose `fill` so that `f(fill) = 0`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn sum_map<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V::Elem {
     sum_map_vec(row, fill, f).reduce_add()
 }
@@ -90,7 +90,7 @@ pub fn sum_map<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) ->
 /// [`sum_map`] before its final horizontal sum (for [`reduce_add8`]).
 ///
 /// [`reduce_add8`]: crate::simd::reduce_add8
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V) -> V {
     let [s] = blocked::<V, 1>(
         row.len(),
@@ -101,7 +101,7 @@ pub fn sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: impl Fn(V) -> V
 }
 
 /// [`sum_map_vec`] of one block.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn flat_sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: &impl Fn(V) -> V) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let mut acc = [zero; 4];
@@ -126,13 +126,13 @@ fn flat_sum_map_vec<V: Vector>(row: &[V::Elem], fill: V::Elem, f: &impl Fn(V) ->
 }
 
 /// Largest element (`-inf` for an empty row); a NaN may or may not win.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn max<V: Vector>(row: &[V::Elem]) -> V::Elem {
     reduce_max(max_vec::<V>(row))
 }
 
 /// [`max`] before its final horizontal maximum.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn max_vec<V: Vector>(row: &[V::Elem]) -> V {
     let ninf = V::splat(V::Elem::NEG_INFINITY);
     let mut acc = [ninf; 2];
@@ -152,7 +152,7 @@ pub fn max_vec<V: Vector>(row: &[V::Elem]) -> V {
 }
 
 /// `row[k] = f(row[k])` for every element.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn map_in_place<V: Vector>(row: &mut [V::Elem], f: impl Fn(V) -> V) {
     let mut vectors = row.chunks_exact_mut(LANES);
     for v in &mut vectors {
@@ -165,7 +165,7 @@ pub fn map_in_place<V: Vector>(row: &mut [V::Elem], f: impl Fn(V) -> V) {
 }
 
 /// `out[k] = f(src[k])` for every element; `out` as long as `src`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn map_into<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], f: impl Fn(V) -> V) {
     let out = &mut out[..src.len()];
     let mut outs = out.chunks_exact_mut(LANES);
@@ -181,7 +181,7 @@ pub fn map_into<V: Vector>(src: &[V::Elem], out: &mut [V::Elem], f: impl Fn(V) -
 
 /// `out[k] = f(src[k])` and returns the fixed-order sum of the stored values;
 /// `f(fill)` must be 0.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn map_into_sum<V: Vector>(
     src: &[V::Elem],
     out: &mut [V::Elem],
@@ -198,7 +198,7 @@ pub fn map_into_sum<V: Vector>(
 }
 
 /// [`map_into_sum`] of one block, before the horizontal sum.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn flat_map_into_sum<V: Vector>(
     src: &[V::Elem],
     out: &mut [V::Elem],
@@ -238,7 +238,7 @@ fn flat_map_into_sum<V: Vector>(
 
 /// `row[k] = f(row[k])` and returns the fixed-order lanewise sum of the new
 /// values (the order of [`map_into_sum`]); `f(fill)` must be 0.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn map_in_place_sum_vec<V: Vector>(
     row: &mut [V::Elem],
     fill: V::Elem,
@@ -253,7 +253,7 @@ pub fn map_in_place_sum_vec<V: Vector>(
 }
 
 /// [`map_in_place_sum_vec`] of one block.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn flat_map_in_place_sum_vec<V: Vector>(
     row: &mut [V::Elem],
     fill: V::Elem,
@@ -291,7 +291,7 @@ fn flat_map_in_place_sum_vec<V: Vector>(
 
 /// `ln x` of one number with the backend's vector code (lane 0), so scalar
 /// steps of a kernel round exactly as its vector steps do.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn ln_scalar<V: Vector>(x: V::Elem) -> V::Elem {
     V::Elem::ln_v(V::splat(x)).to_array()[0]
 }

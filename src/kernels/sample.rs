@@ -41,7 +41,7 @@ const GROUP_ELEMENTS: usize = 4096;
 
 /// Rows processed together for rows of `k` elements: eight when eight rows
 /// fit in [`GROUP_ELEMENTS`], else one.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn group_rows(k: usize) -> usize {
     if k * LANES <= GROUP_ELEMENTS {
         LANES
@@ -52,7 +52,7 @@ pub fn group_rows(k: usize) -> usize {
 
 /// `-ln(-ln u)` for `u` strictly inside (0,1): both logarithms see positive
 /// normal numbers.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn gumbel<V: Vector>(u: V) -> V {
     let e = V::Elem::ln_normal_v(u).neg();
     V::Elem::ln_normal_v(e).neg()
@@ -60,7 +60,7 @@ pub fn gumbel<V: Vector>(u: V) -> V {
 
 /// Calls `f(offset, g)` for each vector of Gumbel noise of a row of `k`,
 /// taking `vectors_per_row(k)` vectors of uniforms.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn for_each_gumbel<V: Vector>(k: usize, rng: &mut V::Rng, mut f: impl FnMut(usize, V)) {
     let mut offset = 0;
     while offset < k {
@@ -70,7 +70,7 @@ fn for_each_gumbel<V: Vector>(k: usize, rng: &mut V::Rng, mut f: impl FnMut(usiz
 }
 
 /// Writes one row of Gumbel noise.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
     let k = out.len();
     for_each_gumbel::<V>(
@@ -96,7 +96,7 @@ pub fn gumbel_row<V: Vector>(rng: &mut V::Rng, out: &mut [V::Elem]) {
 /// value: at temperatures so small that `(l + g) / t` overflows (below
 /// about 1e-37 in f32), the categories that overflow tie instead of making
 /// `inf - inf = NaN` in pass 2. Masked categories stay at `-inf`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn perturb_row<V: Vector>(
     logits: &[V::Elem],
     shift: V::Elem,
@@ -133,7 +133,7 @@ pub fn perturb_row<V: Vector>(
 
 /// `z = (l + g) * inv_t`, saturated at `+-MAX` for unmasked categories and
 /// `-inf` for masked ones (see [`perturb_row`]).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn perturb<V: Vector>(l: V, g: V, inv_t: V) -> V {
     let max = V::splat(V::Elem::MAX);
     let ninf = V::splat(V::Elem::NEG_INFINITY);
@@ -146,7 +146,7 @@ pub fn perturb<V: Vector>(l: V, g: V, inv_t: V) -> V {
 /// beyond the row), and the rows of the result are the finished samples of
 /// `kind` (soft or log; for hard, the soft sample and, in the second
 /// array, the one-hot rows). The same bits as the row-by-row passes.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn finish_short_rows<V: Vector>(
     kind: SampleKind,
     k: usize,
@@ -204,7 +204,7 @@ pub fn finish_short_rows<V: Vector>(
 
 /// Pass 2: `row = exp(row - m)`; returns the lanewise sum (reduce it with
 /// `reduce_add8`).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn exp_shift_row<V: Vector>(row: &mut [V::Elem], m: V::Elem) -> V {
     let m = V::splat(m);
     map_in_place_sum_vec::<V>(
@@ -217,7 +217,7 @@ pub fn exp_shift_row<V: Vector>(row: &mut [V::Elem], m: V::Elem) -> V {
 
 /// Pass 2 of a log-space sample: the lanewise sum of `exp(row - m)`, row
 /// unchanged.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn exp_shift_sum<V: Vector>(row: &[V::Elem], m: V::Elem) -> V {
     let m = V::splat(m);
     sum_map_vec::<V>(
@@ -229,7 +229,7 @@ pub fn exp_shift_sum<V: Vector>(row: &[V::Elem], m: V::Elem) -> V {
 }
 
 /// Pass 3 of a soft sample: `row *= inv`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn scale_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) {
     let inv = V::splat(inv);
     map_in_place::<V>(
@@ -240,7 +240,7 @@ pub fn scale_row<V: Vector>(row: &mut [V::Elem], inv: V::Elem) {
 }
 
 /// Pass 3 of a log-space sample: `row = (row - m) - ln_s`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn log_finish_row<V: Vector>(row: &mut [V::Elem], m: V::Elem, ln_s: V::Elem) {
     let (m, ln_s) = (V::splat(m), V::splat(ln_s));
     map_in_place::<V>(
@@ -253,7 +253,7 @@ pub fn log_finish_row<V: Vector>(row: &mut [V::Elem], m: V::Elem, ln_s: V::Elem)
 /// Pass 3 of a hard sample: `row *= inv` and `hard = 0` (the caller then
 /// sets the one); returns, per lane, the largest scaled value seen and its
 /// first index (as a float; exact below 2^24).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn scale_argmax_row<V: Vector>(
     row: &mut [V::Elem],
     inv: V::Elem,
@@ -303,7 +303,7 @@ const ARGMAX_SEGMENT: usize = 8 * LANES;
 /// segments whose lane indices stay exact as floats (f32 holds integers
 /// only up to 2^24), and the segments' winners compared as `usize`.
 /// Returns the first index of the largest scaled value.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn scale_argmax_long_row<V: Vector>(
     row: &mut [V::Elem],
     inv: V::Elem,
@@ -335,7 +335,7 @@ pub fn scale_argmax_long_row<V: Vector>(
 /// row's maximum, as lane `r` of the result: the lanes are compared in
 /// order 0..8, a later lane winning on a larger value or an equal value at
 /// a smaller index.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn argmax8<V: Vector>(best: [V; LANES], best_index: [V; LANES]) -> V {
     let (values, indices) = (V::transpose8(best), V::transpose8(best_index));
     let (mut w, mut wi) = (values[0], indices[0]);

@@ -95,7 +95,7 @@ const LN_POLY_F64: [f64; 7] = [
 /// Estrin's scheme: pairs `c_2j + c_2j+1 x`, then pairs of those in `x^2`,
 /// and so on. The dependency chain is `log2 N` FMAs deep instead of `N`
 /// (Horner), which keeps more vectors in flight.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn estrin<V: Vector, const N: usize>(x: V, coefficients: &[V::Elem; N]) -> V {
     // A plain loop, not `core::array::from_fn` (see `map8`).
     let mut terms = [x; N];
@@ -122,7 +122,7 @@ fn estrin<V: Vector, const N: usize>(x: V, coefficients: &[V::Elem; N]) -> V {
 }
 
 /// `y * 2^n` for integral `n` in `[lo - mant - 1, hi + 1]`, rounding once.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn scale_by_pow2<V: Vector>(y: V, n: V, lo: V::Elem, hi: V::Elem) -> V {
     // `splat(c).max(n)` returns n when n is NaN (the trait's rule), so a NaN
     // passes both clamps.
@@ -133,7 +133,7 @@ fn scale_by_pow2<V: Vector>(y: V, n: V, lo: V::Elem, hi: V::Elem) -> V {
 
 /// `e^x` in f32. Max error 1 ulp over the whole range (see the tests),
 /// correct subnormal results, `exp(-inf) = 0`, `exp(inf) = inf`, NaN kept.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
     const MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
     // Below -104 the result rounds to 0; above 88.8 it is inf. The operand
@@ -150,7 +150,7 @@ pub fn exp_f32<V: Vector<Elem = f32>>(x: V) -> V {
 }
 
 /// `e^x` in f64. Same structure as [`exp_f32`].
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn exp_f64<V: Vector<Elem = f64>>(x: V) -> V {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
     let x = V::splat(709.8).min(V::splat(-746.0).max(x));
@@ -166,7 +166,7 @@ pub fn exp_f64<V: Vector<Elem = f64>>(x: V) -> V {
 
 /// Reduces positive normal `x` to `(e, f)` with `x = (1 + f) 2^e` and
 /// `1 + f` in `[sqrt(1/2), sqrt(2))`.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn reduce_ln<V: Vector>(x: V, sqrt2: V::Elem, half: V::Elem, one: V::Elem) -> (V, V) {
     let (e, m) = V::split_exponent(x);
     let big = V::splat(sqrt2).le(m);
@@ -175,7 +175,7 @@ fn reduce_ln<V: Vector>(x: V, sqrt2: V::Elem, half: V::Elem, one: V::Elem) -> (V
     (e, m.sub(V::splat(one)))
 }
 
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn ln_core_f32<V: Vector<Elem = f32>>(e: V, f: V) -> V {
     let z = f.mul(f);
     let y = estrin(f, &LOGF_P).mul(f).mul(z);
@@ -184,7 +184,7 @@ fn ln_core_f32<V: Vector<Elem = f32>>(e: V, f: V) -> V {
     e.mul_add(V::splat(LN2_HI_F32), f.add(y))
 }
 
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn ln_core_f64<V: Vector<Elem = f64>>(e: V, f: V) -> V {
     let s = f.div(V::splat(2.0).add(f));
     let z = s.mul(s);
@@ -196,14 +196,14 @@ fn ln_core_f64<V: Vector<Elem = f64>>(e: V, f: V) -> V {
 }
 
 /// `ln x` in f32 for positive normal finite lanes (the kernels' fast path).
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn ln_normal_f32<V: Vector<Elem = f32>>(x: V) -> V {
     let (e, f) = reduce_ln(x, core::f32::consts::SQRT_2, 0.5, 1.0);
     ln_core_f32(e, f)
 }
 
 /// `ln x` in f64 for positive normal finite lanes.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn ln_normal_f64<V: Vector<Elem = f64>>(x: V) -> V {
     let (e, f) = reduce_ln(x, core::f64::consts::SQRT_2, 0.5, 1.0);
     ln_core_f64(e, f)
@@ -211,7 +211,7 @@ pub fn ln_normal_f64<V: Vector<Elem = f64>>(x: V) -> V {
 
 /// Applies IEEE special cases to a `ln` computed on the normal path:
 /// `ln 0 = -inf`, `ln(x < 0) = NaN`, `ln inf = inf`, NaN kept.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 fn ln_specials<V: Vector>(x: V, r: V) -> V {
     let zero = V::splat(V::Elem::ZERO);
     let r = V::select(x.eq(zero), V::splat(V::Elem::NEG_INFINITY), r);
@@ -223,7 +223,7 @@ fn ln_specials<V: Vector>(x: V, r: V) -> V {
 use super::Real;
 
 /// `ln x` in f32 for every input, subnormals included.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn ln_f32<V: Vector<Elem = f32>>(x: V) -> V {
     const TWO_23: f32 = 8_388_608.0;
     let sub = x.lt(V::splat(f32::MIN_POSITIVE));
@@ -234,7 +234,7 @@ pub fn ln_f32<V: Vector<Elem = f32>>(x: V) -> V {
 }
 
 /// `ln x` in f64 for every input, subnormals included.
-#[inline(always)]
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
 pub fn ln_f64<V: Vector<Elem = f64>>(x: V) -> V {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     let sub = x.lt(V::splat(f64::MIN_POSITIVE));

@@ -30,5 +30,6 @@ mod oracle_kernels;
 mod properties;
 mod reference_values;
 mod rng_lanes;
+mod stack_frames;
 mod statistics;
 mod symbols;
