@@ -20,7 +20,6 @@ use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::batch::{DensityRows, SampleRows};
 use crate::kernels::density::ln_gamma_count;
-use crate::kernels::dist_params::{DensityParams, SamplerParams, StreamRows};
 pub use crate::kernels::params::Param;
 use crate::kernels::params::{FLAGGED_ROW, ParamCheckRows, ParamRows};
 use crate::kernels::sample::SampleKind;
@@ -364,29 +363,6 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
         }
     }
 
-    /// The parameters as the sampler kernels read them.
-    pub(crate) fn sampler_params(&self) -> SamplerParams<'_, T> {
-        SamplerParams {
-            logits: self.log_weights(),
-            row_shift: &self.row_shift,
-            inv_temperature: &self.inv_temperature,
-            k: self.k,
-        }
-    }
-
-    /// The parameters as the density kernels read them, with the row
-    /// normalisers of [`log_norm`](Self::log_norm).
-    pub(crate) fn density_params<'s>(&'s self, log_norm: &'s [f64]) -> DensityParams<'s, T> {
-        DensityParams {
-            logits: self.log_weights(),
-            row_shift: &self.row_shift,
-            temperature: &self.temperature,
-            log_norm,
-            unmasked: &self.unmasked,
-            k: self.k,
-        }
-    }
-
     /// The number of categories `K`.
     pub fn num_categories(&self) -> usize {
         self.k
@@ -548,8 +524,13 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
                     self.exec.backend(),
                     SampleRows {
                         kind,
-                        params: self.sampler_params(),
-                        stream: StreamRows::of(stream, rows.start + task.start),
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
+                        inv_temperature: &self.inv_temperature,
+                        k,
+                        seed: stream.seed,
+                        stream_offset: stream.offset,
+                        first_row: rows.start + task.start,
                         out,
                         hard,
                     },
@@ -604,7 +585,12 @@ impl<'a, T: Float> RelaxedOneHotCategorical<'a, T> {
                     DensityRows {
                         log_space,
                         validate: self.validate,
-                        params: self.density_params(log_norm),
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
+                        temperature: &self.temperature,
+                        log_norm,
+                        unmasked: &self.unmasked,
+                        k,
                         first_row: rows.start,
                         value: &value[rows.start * k..rows.end * k],
                         out,

@@ -36,7 +36,6 @@
 use crate::alloc;
 use crate::error::{Error, ErrorKind, Result, checked_product};
 use crate::kernels::density::CHUNK;
-use crate::kernels::dist_params::StreamRows;
 pub use crate::kernels::grad::SampleForm;
 use crate::kernels::grad_batch::{
     LogProbBackwardTile, ProbsChainRows, RsampleBackwardTile, RsampleWithLogRows, ValueCheckRows,
@@ -388,8 +387,13 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                 T::rsample_with_log_rows(
                     self.exec.backend(),
                     RsampleWithLogRows {
-                        params: self.sampler_params(),
-                        stream: StreamRows::of(stream, rows.start + task.start),
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
+                        inv_temperature: &self.inv_temperature,
+                        k,
+                        seed: stream.seed,
+                        stream_offset: stream.offset,
+                        first_row: rows.start + task.start,
                         soft,
                         log,
                         hard,
@@ -480,7 +484,7 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
         if self.validate {
             self.check_values(log_space, value)?;
         }
-        let k = self.k;
+        let (k, batch_rows) = (self.k, self.batch_rows);
         let log_norm = self.log_norm()?;
         let grad_value = grad_value.unwrap_or_default();
         let log_prob = log_prob.unwrap_or_default();
@@ -499,7 +503,13 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
                     self.exec.backend(),
                     LogProbBackwardTile {
                         log_space,
-                        params: self.density_params(log_norm),
+                        logits: self.log_weights(),
+                        row_shift: &self.row_shift,
+                        temperature: &self.temperature,
+                        log_norm,
+                        unmasked: &self.unmasked,
+                        k,
+                        batch_rows,
                         samples,
                         batch,
                         value,

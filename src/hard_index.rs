@@ -9,7 +9,6 @@
 use crate::Float;
 use crate::dist::RelaxedOneHotCategorical;
 use crate::error::{Error, Result};
-use crate::kernels::dist_params::StreamRows;
 use crate::kernels::hard_index::HardIndexRows;
 use crate::par::{RowSplit, run_rows};
 use crate::rng::{Stream, rows_per_block};
@@ -45,8 +44,13 @@ impl<T: Float> RelaxedOneHotCategorical<'_, T> {
             T::hard_index_rows(
                 self.exec.backend(),
                 HardIndexRows {
-                    params: self.sampler_params(),
-                    stream: StreamRows::of(stream, rows.start + task.start),
+                    logits: self.log_weights(),
+                    row_shift: &self.row_shift,
+                    inv_temperature: &self.inv_temperature,
+                    k,
+                    seed: stream.seed,
+                    stream_offset: stream.offset,
+                    first_row: rows.start + task.start,
                     out,
                 },
             )

@@ -3,7 +3,6 @@
 //! loops over the rows with the row kernels.
 
 use super::density::{CHUNK, PassA, PassB, finish8, log_density_long_row, pass_a, pass_b, scores};
-use super::dist_params::{DensityParams, ParamCycle, SamplerParams, StreamRows};
 use super::logsumexp::{log_softmax_row, softmax_row};
 use super::rowops::max_vec;
 use super::sample::{
@@ -144,15 +143,27 @@ impl<T: Real> Kernel<T> for GumbelRows<'_, T> {
     }
 }
 
-/// Sample rows `stream.first_row ..` of a distribution: row `j` uses
-/// parameter row `j % B` and stream index `stream_offset + j`.
+/// Sample rows `first_row ..` of a distribution: row `j` uses parameter row
+/// `j % batch_rows` and stream index `stream_offset + j`.
 pub struct SampleRows<'a, T> {
     /// Which sample.
     pub kind: SampleKind,
-    /// The distribution's parameters.
-    pub params: SamplerParams<'a, T>,
-    /// The task's rows of the noise stream.
-    pub stream: StreamRows,
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `batch_rows x k`.
+    pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
+    /// `1 / t` per parameter row (one value for a scalar temperature).
+    pub inv_temperature: &'a [T],
+    /// Row length.
+    pub k: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Stream index of sample row 0.
+    pub stream_offset: u64,
+    /// Sample-row index of the task's first row.
+    pub first_row: usize,
     /// The task's output rows (soft, log or — for hard — soft).
     pub out: &'a mut [T],
     /// The task's one-hot rows (hard only; empty otherwise).
@@ -163,13 +174,15 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
     type Output = ();
     #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
-        let params = self.params;
-        let k = params.k;
+        let k = self.k;
+        let batch_rows = self.logits.len() / k;
         let rows = self.out.len() / k;
-        let mut rng = self.stream.rng::<V::Rng>(k, T::STEPS_PER_DRAW);
+        let first_stream_row = self.stream_offset.wrapping_add(self.first_row as u64);
+        let mut rng = RowRng::<V::Rng>::new(self.seed, first_stream_row, k, T::STEPS_PER_DRAW);
         let group = group_rows(k);
         let zero = V::splat(T::ZERO);
-        let mut param_rows = ParamCycle::new(self.stream.first_row, params.batch_rows());
+        // The parameter row of the next sample row, advanced without `%`.
+        let mut b = self.first_row % batch_rows;
         if k <= LANES {
             // Rows of one vector: eight at a time, transposed.
             let mut g0 = 0;
@@ -177,9 +190,16 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
                 let n = LANES.min(rows - g0);
                 let mut z = [V::splat(T::NEG_INFINITY); LANES];
                 for z in z.iter_mut().take(n) {
-                    let (logits, shift, inv_t) = params.row(param_rows.next());
-                    let l = V::load_partial_or_full(logits, T::NEG_INFINITY).sub(V::splat(shift));
+                    let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 {
+                        0
+                    } else {
+                        b
+                    }];
+                    let l =
+                        V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY)
+                            .sub(V::splat(self.row_shift[b]));
                     *z = perturb(l, gumbel(V::uniform(rng.next_row())), V::splat(inv_t));
+                    b = if b + 1 == batch_rows { 0 } else { b + 1 };
                 }
                 let (out, hard) = finish_short_rows(self.kind, k, z);
                 for r in 0..n {
@@ -200,14 +220,19 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
             // Pass 1: perturbed logits and their maxima.
             let mut acc = [V::splat(T::NEG_INFINITY); LANES];
             for (r, a) in acc.iter_mut().enumerate().take(n) {
-                let (logits, shift, inv_t) = params.row(param_rows.next());
+                let inv_t = self.inv_temperature[if self.inv_temperature.len() == 1 {
+                    0
+                } else {
+                    b
+                }];
                 *a = perturb_row::<V>(
-                    logits,
-                    shift,
+                    &self.logits[b * k..(b + 1) * k],
+                    self.row_shift[b],
                     inv_t,
                     rng.next_row(),
                     &mut self.out[range(r)],
                 );
+                b = if b + 1 == batch_rows { 0 } else { b + 1 };
             }
             let m = reduce_max8(acc).to_array();
             // Pass 2: exponentials and their sums.
@@ -268,14 +293,26 @@ impl<T: Real> Kernel<T> for SampleRows<'_, T> {
 }
 
 /// Log-densities of value rows `first_row ..`: value row `i` is scored
-/// against parameter row `i % B`.
+/// against parameter row `i % batch_rows`.
 pub struct DensityRows<'a, T> {
     /// `true`: values are log-space samples `x = ln y`.
     pub log_space: bool,
     /// `true`: check each value row (range and total).
     pub validate: bool,
-    /// The distribution's parameters.
-    pub params: DensityParams<'a, T>,
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `batch_rows x k`.
+    pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
+    /// Temperature per parameter row (one value for a scalar temperature).
+    pub temperature: &'a [T],
+    /// `lgamma(K') + (K'-1) ln t` per parameter row.
+    pub log_norm: &'a [f64],
+    /// Unmasked categories `K'` per parameter row.
+    pub unmasked: &'a [usize],
+    /// Row length.
+    pub k: usize,
     /// Value-row index of the task's first row.
     pub first_row: usize,
     /// The task's value rows.
@@ -303,21 +340,21 @@ impl<T: Real> Kernel<T> for DensityRows<'_, T> {
 impl<T: Real> DensityRows<'_, T> {
     #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool, const VALIDATE: bool>(self) {
-        let params = self.params;
-        let k = params.k;
+        let k = self.k;
+        let batch_rows = self.logits.len() / k;
         let rows = self.out.len();
-        let mut param_rows = ParamCycle::new(self.first_row, params.batch_rows());
+        let t_of = |b: usize| self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
         let padded = k.div_ceil(LANES) * LANES;
         if k > CHUNK {
             let mut buf = vec![T::ZERO; CHUNK];
             for i in 0..rows {
-                let p = params.row(param_rows.next());
+                let b = (self.first_row + i) % batch_rows;
                 let (lp, bad, total) = log_density_long_row::<V, LOG_SPACE, VALIDATE>(
-                    p.logits,
-                    p.shift,
-                    p.t,
-                    p.log_norm,
-                    p.unmasked,
+                    &self.logits[b * k..(b + 1) * k],
+                    self.row_shift[b],
+                    t_of(b),
+                    self.log_norm[b],
+                    self.unmasked[b],
                     &self.value[i * k..(i + 1) * k],
                     &mut buf,
                 );
@@ -338,14 +375,21 @@ impl<T: Real> DensityRows<'_, T> {
         let mut buf = vec![T::ZERO; padded * group];
         let zero = V::splat(T::ZERO);
         let ninf = V::splat(T::NEG_INFINITY);
+        // Parameter rows of the group, advanced without `%`.
+        let mut next_b = self.first_row % batch_rows;
         let mut g0 = 0;
         while g0 < rows {
             let n = group.min(rows - g0);
-            // The parameter rows of the group.
-            let mut group_params = [params.row(0); LANES];
-            for p in group_params.iter_mut().take(n) {
-                *p = params.row(param_rows.next());
+            let mut params = [0usize; LANES];
+            for p in params.iter_mut().take(n) {
+                *p = next_b;
+                next_b = if next_b + 1 == batch_rows {
+                    0
+                } else {
+                    next_b + 1
+                };
             }
+            let param = |r: usize| params[r];
             let empty = PassA {
                 s_max: ninf,
                 ly_sum: zero,
@@ -355,11 +399,11 @@ impl<T: Real> DensityRows<'_, T> {
             };
             let mut a = [empty; LANES];
             for (r, a) in a.iter_mut().enumerate().take(n) {
-                let p = group_params[r];
+                let b = param(r);
                 *a = pass_a::<V, LOG_SPACE, VALIDATE>(
-                    p.logits,
-                    p.shift,
-                    p.t,
+                    &self.logits[b * k..(b + 1) * k],
+                    self.row_shift[b],
+                    t_of(b),
                     &self.value[(g0 + r) * k..(g0 + r + 1) * k],
                     &mut buf[r * padded..(r + 1) * padded],
                 );
@@ -396,8 +440,8 @@ impl<T: Real> DensityRows<'_, T> {
             let mut log_norm = [T::ZERO; LANES];
             let mut unmasked = [T::ZERO; LANES];
             for r in 0..n {
-                log_norm[r] = T::from_f64(group_params[r].log_norm);
-                unmasked[r] = T::from_f64(group_params[r].unmasked as f64);
+                log_norm[r] = T::from_f64(self.log_norm[param(r)]);
+                unmasked[r] = T::from_f64(self.unmasked[param(r)] as f64);
             }
             let lp = finish8::<V, LOG_SPACE>(
                 s_max,
@@ -444,14 +488,14 @@ impl<T: Real> DensityRows<'_, T> {
     /// `pass_b` and the `reduce_*8` of the general path).
     #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn short_rows<V: Vector<Elem = T>, const LOG_SPACE: bool, const VALIDATE: bool>(self) {
-        let params = self.params;
-        let k = params.k;
+        let k = self.k;
+        let batch_rows = self.logits.len() / k;
         let rows = self.out.len();
         let zero = V::splat(T::ZERO);
         let one = V::splat(T::ONE);
         let ninf = V::splat(T::NEG_INFINITY);
         let value_fill = if LOG_SPACE { T::NEG_INFINITY } else { T::ZERO };
-        let mut param_rows = ParamCycle::new(self.first_row, params.batch_rows());
+        let mut b = self.first_row % batch_rows;
         let mut g0 = 0;
         while g0 < rows {
             let n = LANES.min(rows - g0);
@@ -466,12 +510,13 @@ impl<T: Real> DensityRows<'_, T> {
                     &self.value[(g0 + r) * k..(g0 + r + 1) * k],
                     value_fill,
                 );
-                let p = params.row(param_rows.next());
-                logits[r] = V::load_partial_or_full(p.logits, T::NEG_INFINITY);
-                shift[r] = p.shift;
-                temperature[r] = p.t;
-                log_norm[r] = T::from_f64(p.log_norm);
-                unmasked[r] = T::from_f64(p.unmasked as f64);
+                logits[r] =
+                    V::load_partial_or_full(&self.logits[b * k..(b + 1) * k], T::NEG_INFINITY);
+                shift[r] = self.row_shift[b];
+                temperature[r] = self.temperature[if self.temperature.len() == 1 { 0 } else { b }];
+                log_norm[r] = T::from_f64(self.log_norm[b]);
+                unmasked[r] = T::from_f64(self.unmasked[b] as f64);
+                b = if b + 1 == batch_rows { 0 } else { b + 1 };
             }
             let (v, l) = (V::transpose8(values), V::transpose8(logits));
             let neg_t = V::load(&temperature).neg();

@@ -44,7 +44,6 @@
 //! Every row takes `vectors_per_row(K)` vectors of the stream (the layout
 //! of the relaxed samplers), drawn or skipped, so rows stay independent.
 
-use super::dist_params::per_row;
 use super::rowops::{ln_scalar, sum_map};
 use crate::rng::{RowRng, refine_base, refine_bits, rows_per_block, vectors_per_row};
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_max, uniform_f64_from_bits};
@@ -471,6 +470,13 @@ pub fn log_normalizer<V: Vector>(x: &[V::Elem], inv_t: V::Elem) -> (V::Elem, V::
         |v| V::Elem::exp_v(v.sub(mv).mul(tv)),
     );
     (m, ln_scalar::<V>(s))
+}
+
+/// The temperature (or `1/T`) of parameter row `b`: one shared value, or
+/// one per row.
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
+fn per_row<T: Copy>(values: &[T], b: usize) -> T {
+    values[if values.len() == 1 { 0 } else { b }]
 }
 
 /// What the draws need of each parameter row, computed once for all its

@@ -16,7 +16,6 @@
 //! go eight at a time (as the forward kernels), their per-row scalars
 //! computed one row per lane after a transpose.
 
-use super::dist_params::{DensityParams, ParamCycle, SamplerParams, StreamRows, per_row};
 use super::grad::{
     LogProbRowScalars, SampleForm, exp_shift_into, log_prob_pass_a, log_prob_pass_b,
     log_prob_pass_c, probs_chain_row, rsample_backward_pass1, rsample_backward_pass2,
@@ -25,8 +24,15 @@ use super::grad::{
 use super::sample::{
     argmax8, group_rows, log_finish_row, perturb_row, scale_argmax_row, scale_row,
 };
+use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector, reduce_add8, reduce_max8};
 use std::ops::Range;
+
+/// The parameter-row value of `values` (one value, or one per row).
+#[cfg_attr(not(relaxcat_unoptimized), inline(always))]
+fn per_row<T: Copy>(values: &[T], b: usize) -> T {
+    values[if values.len() == 1 { 0 } else { b }]
+}
 
 /// The row `i` of `all` (rows of `k`), or `all` itself when it is empty
 /// (a form that was not given).
@@ -96,14 +102,26 @@ impl Visits {
     }
 }
 
-/// Sample rows `stream.first_row ..` as both `y` and `x = ln y` from the same
+/// Sample rows `first_row ..` as both `y` and `x = ln y` from the same
 /// draw (and, if asked, the one-hot rows): the same bits as the soft, the
 /// log-space and the straight-through samplers.
 pub struct RsampleWithLogRows<'a, T> {
-    /// The distribution's parameters.
-    pub params: SamplerParams<'a, T>,
-    /// The task's rows of the noise stream.
-    pub stream: StreamRows,
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `batch_rows x k`.
+    pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
+    /// `1 / t` per parameter row (one value for a scalar temperature).
+    pub inv_temperature: &'a [T],
+    /// Row length.
+    pub k: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Stream index of sample row 0.
+    pub stream_offset: u64,
+    /// Sample-row index of the task's first row.
+    pub first_row: usize,
     /// The task's rows of `y`.
     pub soft: &'a mut [T],
     /// The task's rows of `x`.
@@ -117,27 +135,29 @@ impl<T: Real> Kernel<T> for RsampleWithLogRows<'_, T> {
     #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn run<V: Vector<Elem = T>>(self) {
-        let params = self.params;
-        let k = params.k;
+        let k = self.k;
+        let batch_rows = self.logits.len() / k;
         let rows = self.soft.len() / k;
-        let mut rng = self.stream.rng::<V::Rng>(k, T::STEPS_PER_DRAW);
+        let first_stream_row = self.stream_offset.wrapping_add(self.first_row as u64);
+        let mut rng = RowRng::<V::Rng>::new(self.seed, first_stream_row, k, T::STEPS_PER_DRAW);
         let group = group_rows(k);
         let zero = V::splat(T::ZERO);
-        let mut param_rows = ParamCycle::new(self.stream.first_row, params.batch_rows());
+        let mut b = self.first_row % batch_rows;
         let mut g0 = 0;
         while g0 < rows {
             let n = group.min(rows - g0);
             // Pass 1: z = (l + g) / t into the log rows, and its maxima.
             let mut acc = [V::splat(T::NEG_INFINITY); LANES];
             for (r, a) in acc.iter_mut().enumerate().take(n) {
-                let (logits, shift, inv_t) = params.row(param_rows.next());
+                let logits = &self.logits[b * k..(b + 1) * k];
                 *a = perturb_row::<V>(
                     logits,
-                    shift,
-                    inv_t,
+                    self.row_shift[b],
+                    per_row(self.inv_temperature, b),
                     rng.next_row(),
                     &mut self.log[(g0 + r) * k..(g0 + r + 1) * k],
                 );
+                b = if b + 1 == batch_rows { 0 } else { b + 1 };
             }
             let m = reduce_max8(acc).to_array();
             // Pass 2: e = exp(z - m) into the soft rows, and its sums.
@@ -345,8 +365,22 @@ fn forms<'s, T, const SOFT: bool, const LOG: bool>(
 pub struct LogProbBackwardTile<'a, T> {
     /// Values are log-space samples `x = ln y`.
     pub log_space: bool,
-    /// The distribution's parameters.
-    pub params: DensityParams<'a, T>,
+    /// Log-weights (logits, or `ln p`, up to a constant per row), `B x k`.
+    pub logits: &'a [T],
+    /// Per parameter row, the shift subtracted from its log-weights: the
+    /// row's largest logit (the result is the same for any shift; this one
+    /// keeps the rounding of the offset out of the sample and density).
+    pub row_shift: &'a [T],
+    /// Temperature per parameter row (one value for a scalar temperature).
+    pub temperature: &'a [T],
+    /// `lgamma(K') + (K'-1) ln t` per parameter row.
+    pub log_norm: &'a [f64],
+    /// `K'` per parameter row.
+    pub unmasked: &'a [usize],
+    /// Row length.
+    pub k: usize,
+    /// `B`.
+    pub batch_rows: usize,
     /// The tile's samples.
     pub samples: Range<usize>,
     /// The tile's batch rows.
@@ -393,7 +427,13 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
     #[allow(clippy::needless_range_loop)] // r indexes the group's parallel arrays
     fn rows<V: Vector<Elem = T>, const LOG_SPACE: bool>(self) {
         let LogProbBackwardTile {
-            params,
+            logits,
+            row_shift,
+            temperature,
+            log_norm,
+            unmasked,
+            k,
+            batch_rows,
             samples,
             batch,
             value,
@@ -405,15 +445,6 @@ impl<T: Real> LogProbBackwardTile<'_, T> {
             scratch,
             ..
         } = self;
-        let batch_rows = params.batch_rows();
-        let DensityParams {
-            logits,
-            row_shift,
-            temperature,
-            log_norm,
-            unmasked,
-            k,
-        } = params;
         let group = group_rows(k);
         let (s_buf, ly_buf) = scratch.split_at_mut(group * k);
         let ly_buf = &mut ly_buf[..if LOG_SPACE { 0 } else { group * k }];

@@ -19,18 +19,28 @@
 //! but whose `y` round to the same value (large `t`) are resolved as the
 //! hard kernel resolves them, to the first.
 
-use super::dist_params::{ParamCycle, SamplerParams, StreamRows};
 use super::sample::{gumbel, perturb};
+use crate::rng::RowRng;
 use crate::simd::{Kernel, LANES, Real, Vector};
 
-/// Straight-through indices of sample rows `stream.first_row ..` of a
-/// distribution: row `j` from parameter row `j % B`, stream index
-/// `stream_offset + j` (as `SampleRows`).
+/// Straight-through indices of sample rows `first_row ..` of a
+/// distribution: row `j` from parameter row `j % batch_rows`, stream index
+/// `stream_offset + j` (the fields of `SampleRows`).
 pub struct HardIndexRows<'a, T> {
-    /// The distribution's parameters.
-    pub params: SamplerParams<'a, T>,
-    /// The task's rows of the noise stream.
-    pub stream: StreamRows,
+    /// Log-weights, `batch_rows x k`.
+    pub logits: &'a [T],
+    /// Per parameter row, the shift of its log-weights.
+    pub row_shift: &'a [T],
+    /// `1/t` per parameter row (one value for a scalar temperature).
+    pub inv_temperature: &'a [T],
+    /// Row length.
+    pub k: usize,
+    /// The seed.
+    pub seed: u64,
+    /// Stream index of sample row 0.
+    pub stream_offset: u64,
+    /// Sample-row index of the task's first row.
+    pub first_row: usize,
     /// One index per task row.
     pub out: &'a mut [i64],
 }
@@ -39,16 +49,24 @@ impl<T: Real> Kernel<T> for HardIndexRows<'_, T> {
     type Output = ();
     #[cfg_attr(not(relaxcat_unoptimized), inline(always))]
     fn run<V: Vector<Elem = T>>(self) {
-        let params = self.params;
-        let k = params.k;
-        let mut rng = self.stream.rng::<V::Rng>(k, T::STEPS_PER_DRAW);
+        let k = self.k;
+        let batch_rows = self.logits.len() / k;
+        let first_stream_row = self.stream_offset.wrapping_add(self.first_row as u64);
+        let mut rng = RowRng::<V::Rng>::new(self.seed, first_stream_row, k, T::STEPS_PER_DRAW);
         let delta = T::EPSILON * T::from_f64(8.0);
         let mut candidates: Vec<(usize, T)> = Vec::new();
-        let mut param_rows = ParamCycle::new(self.stream.first_row, params.batch_rows());
+        let mut b = self.first_row % batch_rows;
         for out in self.out.iter_mut() {
             let lanes = rng.next_row();
-            let (row, shift, inv_t) = params.row(param_rows.next());
-            let (shift, inv_t) = (V::splat(shift), V::splat(inv_t));
+            let inv_t = V::splat(
+                self.inv_temperature[if self.inv_temperature.len() == 1 {
+                    0
+                } else {
+                    b
+                }],
+            );
+            let shift = V::splat(self.row_shift[b]);
+            let row = &self.logits[b * k..(b + 1) * k];
             candidates.clear();
             let mut m = T::NEG_INFINITY;
             let mut near = m - delta;
@@ -92,6 +110,7 @@ impl<T: Real> Kernel<T> for HardIndexRows<'_, T> {
                 o += LANES;
             }
             *out = first_at_one::<V>(&candidates, m) as i64;
+            b = if b + 1 == batch_rows { 0 } else { b + 1 };
         }
     }
 }

@@ -14,7 +14,6 @@ pub mod batch;
 pub mod categorical;
 pub mod compiled;
 pub mod density;
-pub mod dist_params;
 pub mod grad;
 pub mod grad_batch;
 pub mod hard_index;
