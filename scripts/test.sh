@@ -67,6 +67,14 @@ loads() {
 work="$(mktemp -d "${TMPDIR:-/tmp}/relaxcat-test.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
+# The pinned Python test venv, made (or found in the cache) in the
+# background: on a new machine making it is mostly downloading torch, which
+# overlaps the Rust build below instead of following it. Its output goes
+# to files, and the Python step waits for it. (If this script fails first,
+# the venv goes on being made; it is only used once complete.)
+scripts/python_env.sh >"$work/python_env.out" 2>"$work/python_env.err" &
+venv_pid=$!
+
 step "Rust: cargo test --release (unit, tests/all, doc tests)"
 cargo test --release
 # The same compilation as the tests' library (Cargo.toml's `either` line
@@ -155,7 +163,13 @@ step "Python: the ctypes client"
 python3 examples/python/relaxcat_ctypes.py "$target/release/librelaxcat.so"
 
 step "Python: the package into the pinned test venv, then its test suite"
-venv="$(scripts/python_env.sh)"
+if ! wait "$venv_pid"; then
+    cat "$work/python_env.err" >&2
+    echo "scripts/test.sh: making the Python test venv failed (scripts/python_env.sh)" >&2
+    exit 1
+fi
+cat "$work/python_env.err" >&2
+venv="$(cat "$work/python_env.out")"
 # The crate is already built: with the same target folder, setuptools-rust's
 # cargo call finds it fresh and only copies the library.
 CARGO_TARGET_DIR="$target" "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
