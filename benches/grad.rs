@@ -65,6 +65,31 @@ fn normals(n: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// dL/dlogits into `logits`, dL/dt into `temperature`: the parameter
+/// gradients every backward bench asks for.
+fn param_grads<'a>(logits: &'a mut [f32], temperature: &'a mut [f32]) -> ParamGrads<'a, f32> {
+    ParamGrads {
+        logits: Some(logits),
+        temperature: Some(temperature),
+        probs: None,
+    }
+}
+
+/// [`param_grads`] plus the log-density into `log_prob` and, when given,
+/// the value gradient.
+fn log_prob_grads<'a>(
+    logits: &'a mut [f32],
+    temperature: &'a mut [f32],
+    value: Option<&'a mut [f32]>,
+    log_prob: &'a mut [f32],
+) -> LogProbGrads<'a, f32> {
+    LogProbGrads {
+        params: param_grads(logits, temperature),
+        value,
+        log_prob: Some(log_prob),
+    }
+}
+
 fn bench_grad(c: &mut Criterion) {
     let mut group = c.benchmark_group("grad");
     group
@@ -121,11 +146,7 @@ fn bench_grad(c: &mut Criterion) {
             .unwrap();
             group.bench_function(id("rsample_bwd"), |b| {
                 b.iter(|| {
-                    let grads = ParamGrads {
-                        logits: Some(&mut gl),
-                        temperature: Some(&mut gt),
-                        probs: None,
-                    };
+                    let grads = param_grads(&mut gl, &mut gt);
                     dist.rsample_backward(SampleForm::Both { soft: &y, log: &x }, &upstream, grads)
                         .unwrap()
                 })
@@ -140,11 +161,7 @@ fn bench_grad(c: &mut Criterion) {
                         },
                     )
                     .unwrap();
-                    let grads = ParamGrads {
-                        logits: Some(&mut gl),
-                        temperature: Some(&mut gt),
-                        probs: None,
-                    };
+                    let grads = param_grads(&mut gl, &mut gt);
                     dist.rsample_backward(SampleForm::Both { soft: &y, log: &x }, &upstream, grads)
                         .unwrap()
                 })
@@ -159,11 +176,7 @@ fn bench_grad(c: &mut Criterion) {
                     let stream = Stream::new(7, step);
                     oneshot::rsample_with_log_rows(&exec, params, stream, 0..rows, &mut y, &mut x)
                         .unwrap();
-                    let grads = ParamGrads {
-                        logits: Some(&mut gl),
-                        temperature: Some(&mut gt),
-                        probs: None,
-                    };
+                    let grads = param_grads(&mut gl, &mut gt);
                     let sample = SampleForm::Both { soft: &y, log: &x };
                     oneshot::rsample_backward(&exec, params, sample, &upstream, grads).unwrap()
                 })
@@ -173,15 +186,7 @@ fn bench_grad(c: &mut Criterion) {
                 .unwrap();
             group.bench_function(id("log_prob_step"), |b| {
                 b.iter(|| {
-                    let grads = LogProbGrads {
-                        params: ParamGrads {
-                            logits: Some(&mut gl),
-                            temperature: Some(&mut gt),
-                            probs: None,
-                        },
-                        value: None,
-                        log_prob: Some(&mut lp),
-                    };
+                    let grads = log_prob_grads(&mut gl, &mut gt, None, &mut lp);
                     oneshot::log_prob_backward(&exec, params, &y, &upstream_rows, grads).unwrap()
                 })
             });
@@ -190,29 +195,13 @@ fn bench_grad(c: &mut Criterion) {
             });
             group.bench_function(id("log_prob_fwdbwd"), |b| {
                 b.iter(|| {
-                    let grads = LogProbGrads {
-                        params: ParamGrads {
-                            logits: Some(&mut gl),
-                            temperature: Some(&mut gt),
-                            probs: None,
-                        },
-                        value: None,
-                        log_prob: Some(&mut lp),
-                    };
+                    let grads = log_prob_grads(&mut gl, &mut gt, None, &mut lp);
                     dist.log_prob_backward(&y, &upstream_rows, grads).unwrap()
                 })
             });
             group.bench_function(id("log_prob_fwdbwd_v"), |b| {
                 b.iter(|| {
-                    let grads = LogProbGrads {
-                        params: ParamGrads {
-                            logits: Some(&mut gl),
-                            temperature: Some(&mut gt),
-                            probs: None,
-                        },
-                        value: Some(&mut gv),
-                        log_prob: Some(&mut lp),
-                    };
+                    let grads = log_prob_grads(&mut gl, &mut gt, Some(&mut gv), &mut lp);
                     dist.log_prob_backward(&y, &upstream_rows, grads).unwrap()
                 })
             });

@@ -17,17 +17,15 @@ against 1, 2026-12-03, Zen 3.
 """
 
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relaxcat_np as rn  # noqa: E402
+from interleave import interleaved  # noqa: E402
 
 SHAPES = [(65536, 8), (8192, 64), (1024, 1000), (64, 32000), (16, 262144)]
-CALLS_PER_ROUND = 5
 
 
 def operations(lib, logits):
@@ -55,19 +53,7 @@ def main():
         logits = rng.standard_normal((b, k)).astype(np.float32)
         ops = [operations(lib, logits) for lib in libs]
         for name in ops[0]:
-            fa, fb = ops[0][name], ops[1][name]
-            for f in (fa, fb):
-                for _ in range(3):
-                    f()
-            ta, tb = [], []
-            for i in range(rounds):
-                pair = ((fa, ta), (fb, tb)) if i % 2 == 0 else ((fb, tb), (fa, ta))
-                for f, times in pair:
-                    t0 = time.perf_counter()
-                    for _ in range(CALLS_PER_ROUND):
-                        f()
-                    times.append((time.perf_counter() - t0) / CALLS_PER_ROUND / (b * k) * 1e9)
-            ma, mb = statistics.median(ta), statistics.median(tb)
+            ma, mb = interleaved(ops[0][name], ops[1][name], rounds, b * k)
             print(f"{name:9s} {b:>6d}x{k:<7d} A {ma:6.3f}  B {mb:6.3f} ns/element  B / A {mb / ma:5.3f}", flush=True)
 
 

@@ -19,33 +19,15 @@ fwd+bwd from new logits <= 1.15x the kernels-only line".
 
 import ctypes as C
 import os
-import statistics
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relaxcat_np as rn  # noqa: E402
+from interleave import interleaved  # noqa: E402
 
 SHAPES = [(65536, 8), (8192, 64), (1024, 1000), (64, 32000), (16, 262144)]
-CALLS_PER_ROUND = 5
-
-
-def interleaved(fa, fb, rounds, elements):
-    """Medians (ns/element) of fa and fb, alternating which goes first."""
-    for f in (fa, fb):
-        for _ in range(3):
-            f()
-    ta, tb = [], []
-    for i in range(rounds):
-        pair = ((fa, ta), (fb, tb)) if i % 2 == 0 else ((fb, tb), (fa, ta))
-        for f, times in pair:
-            t0 = time.perf_counter()
-            for _ in range(CALLS_PER_ROUND):
-                f()
-            times.append((time.perf_counter() - t0) / CALLS_PER_ROUND / elements * 1e9)
-    return statistics.median(ta), statistics.median(tb)
 
 
 def main():
