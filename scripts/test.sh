@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Every test of relaxcat, in one command (the README's second line):
 #
-#   1. Rust: `cargo test --release`: the unit tests, the one integration
-#      binary tests/all (oracle, bit identity over every backend the CPU
-#      has, PyTorch f64 reference values from tests/data, errors, the
-#      header == pinned cbindgen output and compiling as C99 / C++11, the
-#      exported symbols == the header's functions, the SONAME) and the doc
-#      tests
+#   1. Rust: the one integration binary tests/all in release (oracle, bit
+#      identity over every backend the CPU has, PyTorch f64 reference
+#      values from tests/data, errors, the header == pinned cbindgen output
+#      and compiling as C99 / C++11, the exported symbols == the header's
+#      functions, the SONAME) and the doc tests; the unit tests (src/) in
+#      an unoptimised build, beside the release build (below)
 #   2. C and C++ (tests/c): the C tests (-std=c99 -Werror) and the
 #      bad-input matrix under AddressSanitizer + UBSan on the static
 #      library, with pthreads; the C++11 translation unit; the C quickstart
@@ -65,7 +65,8 @@ loads() {
 }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/relaxcat-test.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+unit_pid=
+trap '[ -z "$unit_pid" ] || kill "$unit_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # The pinned Python test venv, made (or found in the cache) in the
 # background: on a new machine making it is mostly downloading torch, which
@@ -75,11 +76,29 @@ trap 'rm -rf "$work"' EXIT
 scripts/python_env.sh >"$work/python_env.out" 2>"$work/python_env.err" &
 venv_pid=$!
 
-step "Rust: cargo test --release (unit, tests/all, doc tests)"
-cargo test --release
+# The unit tests in the dev profile, in the background. `cargo test
+# --release` would compile the library a second time with the test harness
+# in, at codegen-units = 1: six minutes on a 2-core Zen 3, most of the
+# test command. The release library's optimisation runs on one core (one
+# codegen unit), so the unit tests compile and run on the other. Their
+# three long sweeps take fewer samples without optimisation (each says
+# which); .ci/run runs them whole with `cargo test --release --lib`.
+cargo test --lib >"$work/unit.out" 2>&1 &
+unit_pid=$!
+
+step "Rust: tests/all and the doc tests (release), the unit tests (dev, in the background)"
+cargo test --release --test all
+cargo test --release --doc
 # The same compilation as the tests' library (Cargo.toml's `either` line
 # keeps it so): this only copies librelaxcat.{so,a} to target/release.
 cargo build --release --lib
+step "Rust: the unit tests (cargo test --lib)"
+if ! wait "$unit_pid"; then
+    cat "$work/unit.out" >&2
+    echo "scripts/test.sh: the unit tests failed (cargo test --lib)" >&2
+    exit 1
+fi
+grep -E '^test result|running [0-9]+ tests' "$work/unit.out"
 
 step "C: the C tests call every function the header declares"
 # Preprocess with the header's guard predefined, so only the tests' own
