@@ -76,12 +76,22 @@ trap '[ -z "$unit_pid" ] || kill "$unit_pid" 2>/dev/null || true; rm -rf "$work"
 scripts/python_env.sh >"$work/python_env.out" 2>"$work/python_env.err" &
 venv_pid=$!
 
+# The tests build the release profile with 16 codegen units instead of
+# Cargo.toml's one: LLVM's optimisation, nearly all of the build, then runs
+# on both cores (one unit: the library alone took 6m10s on a 2-core Zen 3,
+# 16: 3m46s). It is the same source at opt-level 3 with the same floating-
+# point semantics (Rust never contracts or reassociates), partitioned
+# differently for inlining; .ci/run tests the shipped one-unit build too
+# (`cargo test --release --lib`, the benchmarks and fuzzing use it). Every
+# step below shares this one build: the install, the ctypes client and
+# setuptools-rust's cargo call (same target folder, same environment).
+export CARGO_PROFILE_RELEASE_CODEGEN_UNITS="${CARGO_PROFILE_RELEASE_CODEGEN_UNITS:-16}"
+
 # The unit tests in the dev profile, in the background. `cargo test
 # --release` would compile the library a second time with the test harness
 # in, at codegen-units = 1: six minutes on a 2-core Zen 3, most of the
-# test command. The release library's optimisation runs on one core (one
-# codegen unit), so the unit tests compile and run on the other. Their
-# three long sweeps take fewer samples without optimisation (each says
+# test command. Here they compile and run beside the release build. Their
+# two long sweeps take fewer samples without optimisation (each says
 # which); .ci/run runs them whole with `cargo test --release --lib`.
 cargo test --lib >"$work/unit.out" 2>&1 &
 unit_pid=$!
