@@ -158,7 +158,7 @@ def grad_table(results):
     if not rows:
         return []
     lines = [
-        "Gradients (`cargo bench --bench grad`)",
+        "Gradients (`cargo bench -p relaxcat-benches --bench grad`)",
         "",
         "| op | dtype | threads | " + " | ".join(SHAPES) + " |",
         "|---|---|---|" + "---|" * len(SHAPES),
@@ -186,7 +186,7 @@ def main(argv):
         target = os.environ.get("CARGO_TARGET_DIR", "target")
         root = os.path.join(target, "criterion")
     if not os.path.isdir(root):
-        print(f"no criterion results under {root}; run `cargo bench --bench kernels` first", file=sys.stderr)
+        print(f"no criterion results under {root}; run `cargo bench -p relaxcat-benches --bench kernels` first", file=sys.stderr)
         return 1
     results = load(root)
     table = row_table(results)
