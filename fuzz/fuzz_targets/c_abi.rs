@@ -1800,7 +1800,7 @@ fn row_kernels<T: CAbi>(api: &Api<T>, input: &mut Input) {
     );
 }
 
-/// SPEC.md section 3's logsumexp: all `-inf` gives `-inf`, NaN gives NaN,
+/// docs/SPEC.md section 3's logsumexp: all `-inf` gives `-inf`, NaN gives NaN,
 /// `+inf` gives `+inf`, else between the max and the max + ln K.
 fn check_logsumexp<T: Real>(row: &[T], got: T) {
     let g = got.to_f();

@@ -347,7 +347,7 @@ pub fn check_no_nan<T: Real>(what: &str, v: &[T]) {
     }
 }
 
-/// The validity rules of relaxcat's parameter checks (SPEC.md section 2),
+/// The validity rules of relaxcat's parameter checks (docs/SPEC.md section 2),
 /// written out again as the oracle for "valid input is accepted".
 pub fn temperatures_valid<T: Real>(t: &[T]) -> bool {
     t.iter().all(|&v| v.finite() && v.to_f() > 0.0)
@@ -369,7 +369,7 @@ pub fn logits_valid<T: Real>(l: &[T], k: usize) -> bool {
     })
 }
 
-/// Parameters in the range SPEC.md section 5 promises finite results for:
+/// Parameters in the range docs/SPEC.md section 5 promises finite results for:
 /// temperatures in `[1e-3, 1e3]` and finite logits of magnitude at most
 /// `1e4` (any valid probs).
 pub fn in_range<T: Real>(t: &[T], logits: Option<&[T]>) -> bool {
